@@ -1,0 +1,64 @@
+"""Constants for Scene HTTP Request."""
+
+from __future__ import annotations
+
+from typing import Final
+
+DOMAIN: Final = "scene_http_request"
+SERVICE_SEND: Final = "send"
+
+# Config entry data (set up in the user and reconfigure steps).
+CONF_NAME: Final = "name"
+CONF_BASE_URL: Final = "base_url"
+
+# Config entry options (the profile's defaults).
+CONF_HEADERS: Final = "headers"
+CONF_HEADER_NAME: Final = "name"
+CONF_HEADER_VALUE: Final = "value"
+CONF_AUTH_TYPE: Final = "auth_type"
+CONF_USERNAME: Final = "username"
+CONF_PASSWORD: Final = "password"  # noqa: S105 - a key name, not a secret
+CONF_TOKEN: Final = "token"  # noqa: S105 - a key name, not a secret
+CONF_TIMEOUT: Final = "timeout"
+CONF_VERIFY_SSL: Final = "verify_ssl"
+CONF_MAX_RESPONSE_SIZE: Final = "max_response_size"
+CONF_TEST_REQUEST: Final = "test_request"
+
+AUTH_NONE: Final = "none"
+AUTH_BASIC: Final = "basic"
+AUTH_DIGEST: Final = "digest"
+AUTH_BEARER: Final = "bearer"
+AUTH_TYPES: Final = (AUTH_NONE, AUTH_BASIC, AUTH_DIGEST, AUTH_BEARER)
+
+# Action fields.
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_METHOD: Final = "method"
+ATTR_URL: Final = "url"
+ATTR_HEADERS: Final = "headers"
+ATTR_PARAMS: Final = "params"
+ATTR_JSON: Final = "json"
+ATTR_FORM: Final = "form"
+ATTR_BODY: Final = "body"
+ATTR_TIMEOUT: Final = "timeout"
+ATTR_VERIFY_SSL: Final = "verify_ssl"
+ATTR_ALLOW_REDIRECTS: Final = "allow_redirects"
+ATTR_FAIL_ON_HTTP_ERROR: Final = "fail_on_http_error"
+ATTR_RETRIES: Final = "retries"
+ATTR_MAX_RESPONSE_SIZE: Final = "max_response_size"
+
+METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+DEFAULT_TIMEOUT: Final = 10.0
+MIN_TIMEOUT: Final = 0.1
+MAX_TIMEOUT: Final = 300.0
+DEFAULT_VERIFY_SSL: Final = True
+MIB: Final = 1024 * 1024
+DEFAULT_MAX_RESPONSE_SIZE: Final = 1 * MIB
+MAX_RESPONSE_SIZE_LIMIT: Final = 50 * MIB
+MAX_RETRIES: Final = 10
+MAX_REDIRECTS: Final = 10
+
+RETRY_STATUSES: Final = frozenset({408, 425, 429, 500, 502, 503, 504})
+RETRY_BACKOFF_START: Final = 1.0
+RETRY_BACKOFF_CAP: Final = 30.0
+RETRY_AFTER_CAP: Final = 60.0

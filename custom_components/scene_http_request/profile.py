@@ -1,0 +1,162 @@
+"""Profiles: the defaults a config entry holds for one remote API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from yarl import URL
+
+from homeassistant.config_entries import ConfigEntry
+
+from .const import (
+    AUTH_BASIC,
+    AUTH_BEARER,
+    AUTH_DIGEST,
+    AUTH_NONE,
+    AUTH_TYPES,
+    CONF_AUTH_TYPE,
+    CONF_BASE_URL,
+    CONF_HEADER_NAME,
+    CONF_HEADER_VALUE,
+    CONF_HEADERS,
+    CONF_MAX_RESPONSE_SIZE,
+    CONF_PASSWORD,
+    CONF_TIMEOUT,
+    CONF_TOKEN,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+    MAX_RESPONSE_SIZE_LIMIT,
+    MAX_TIMEOUT,
+    MIN_TIMEOUT,
+)
+from .validation import is_header_name, is_header_value, normalize_base_url, origin_of
+
+
+type SceneHttpRequestConfigEntry = ConfigEntry["Profile"]
+
+
+class InvalidProfileError(ValueError):
+    """Stored profile data that cannot be used."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Profile:
+    """A profile's defaults, parsed once when its config entry is set up."""
+
+    entry_id: str
+    title: str
+    base_url: URL | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    auth_type: str = AUTH_NONE
+    username: str = ""
+    password: str = ""
+    token: str = ""
+    timeout: float | None = None
+    verify_ssl: bool | None = None
+    max_response_size: int | None = None
+
+    @property
+    def supplies_secrets(self) -> bool:
+        """Return whether the profile adds headers or credentials to a request."""
+        return bool(self.headers) or self.auth_type != AUTH_NONE
+
+    def covers(self, url: URL) -> bool:
+        """Return whether an absolute URL lies inside the base URL."""
+        if self.base_url is None:
+            return True
+        if origin_of(url) != origin_of(self.base_url):
+            return False
+        path = url.raw_path or "/"
+        base_path = self.base_url.raw_path
+        return path == base_path.rstrip("/") or path.startswith(base_path)
+
+    def same_origin(self, url: URL) -> bool:
+        """Return whether url has the base URL's origin (always false without one)."""
+        return self.base_url is not None and origin_of(url) == origin_of(
+            self.base_url
+        )
+
+
+def profile_from_entry(
+    entry_id: str, title: str, data: Mapping[str, Any], options: Mapping[str, Any]
+) -> Profile:
+    """Build a Profile from stored entry data, or raise InvalidProfileError."""
+    try:
+        base_url = None
+        if raw_base := data.get(CONF_BASE_URL):
+            base_url = normalize_base_url(str(raw_base))
+        headers = tuple(
+            _stored_header(item) for item in options.get(CONF_HEADERS) or ()
+        )
+        auth_type = str(options.get(CONF_AUTH_TYPE) or AUTH_NONE)
+        if auth_type not in AUTH_TYPES:
+            raise InvalidProfileError(CONF_AUTH_TYPE)
+        username = str(options.get(CONF_USERNAME) or "")
+        password = str(options.get(CONF_PASSWORD) or "")
+        token = str(options.get(CONF_TOKEN) or "")
+        if auth_type in (AUTH_BASIC, AUTH_DIGEST) and not username:
+            raise InvalidProfileError(CONF_USERNAME)
+        if auth_type == AUTH_BEARER and not token:
+            raise InvalidProfileError(CONF_TOKEN)
+        if not is_header_value(token) or ":" in username:
+            raise InvalidProfileError(CONF_AUTH_TYPE)
+        timeout = _optional_number(options, CONF_TIMEOUT, MIN_TIMEOUT, MAX_TIMEOUT)
+        size = _optional_number(options, CONF_MAX_RESPONSE_SIZE, 1, MAX_RESPONSE_SIZE_LIMIT)
+        verify_ssl = options.get(CONF_VERIFY_SSL)
+        if verify_ssl is not None and not isinstance(verify_ssl, bool):
+            raise InvalidProfileError(CONF_VERIFY_SSL)
+    except (TypeError, ValueError, AttributeError) as err:
+        if isinstance(err, InvalidProfileError):
+            raise
+        raise InvalidProfileError(str(err)) from None
+    return Profile(
+        entry_id=entry_id,
+        title=title,
+        base_url=base_url,
+        headers=headers,
+        auth_type=auth_type,
+        username=username,
+        password=password,
+        token=token,
+        timeout=None if timeout is None else float(timeout),
+        verify_ssl=verify_ssl,
+        max_response_size=None if size is None else int(size),
+    )
+
+
+def _stored_header(item: Mapping[str, Any]) -> tuple[str, str]:
+    name = item[CONF_HEADER_NAME]
+    value = item[CONF_HEADER_VALUE]
+    if not isinstance(name, str) or not isinstance(value, str):
+        raise InvalidProfileError(CONF_HEADERS)
+    if not is_header_name(name) or not is_header_value(value):
+        raise InvalidProfileError(CONF_HEADERS)
+    return (name, value)
+
+
+def _optional_number(
+    options: Mapping[str, Any], key: str, low: float, high: float
+) -> float | None:
+    value = options.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidProfileError(key)
+    if not low <= value <= high:
+        raise InvalidProfileError(key)
+    return value
+
+
+def match_profile(profiles: list[Profile], url: URL) -> Profile | None:
+    """Return the profile whose base URL is the longest prefix of url, if any."""
+    best: Profile | None = None
+    for profile in profiles:
+        if profile.base_url is None or not profile.covers(url):
+            continue
+        if best is None or len(profile.base_url.raw_path) > len(
+            best.base_url.raw_path  # type: ignore[union-attr]
+        ):
+            best = profile
+    return best

@@ -1,0 +1,105 @@
+"""Checks shared by the action and the config flow: URLs and headers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from yarl import URL
+
+from homeassistant.exceptions import ServiceValidationError
+
+from .const import DOMAIN
+
+# RFC 9110 section 5.6.2: token = 1*tchar.
+_TOKEN_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_FORBIDDEN_VALUE_CHARS = frozenset("\r\n\0")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def validation_error(key: str, **placeholders: str) -> ServiceValidationError:
+    """Return a translated validation error of this integration."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders or None,
+    )
+
+
+def is_header_name(name: str) -> bool:
+    """Return whether name is an RFC 9110 token."""
+    return bool(_TOKEN_RE.match(name))
+
+
+def is_header_value(value: str) -> bool:
+    """Return whether value is free of CR, LF and NUL."""
+    return _FORBIDDEN_VALUE_CHARS.isdisjoint(value)
+
+
+def header_value_to_str(value: Any) -> str:
+    """Stringify a header value given as text, number or boolean."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    raise TypeError
+
+
+def checked_headers(headers: dict[Any, Any]) -> dict[str, str]:
+    """Return headers as strings, or raise a translated validation error."""
+    checked: dict[str, str] = {}
+    for raw_name, raw_value in headers.items():
+        name = str(raw_name)
+        if not is_header_name(name):
+            raise validation_error("invalid_header_name", name=name[:64])
+        try:
+            value = header_value_to_str(raw_value)
+        except TypeError:
+            raise validation_error("invalid_header_value", name=name) from None
+        if not is_header_value(value):
+            raise validation_error("invalid_header_value", name=name)
+        checked[name] = value
+    return checked
+
+
+def parse_http_url(raw: str) -> URL | None:
+    """Parse raw as a URL, or return None when it is not one."""
+    if any(char in raw for char in "\r\n\0\t") or raw != raw.strip():
+        return None
+    try:
+        url = URL(raw)
+        # Touch the parts that yarl computes lazily so bad hosts/ports fail here.
+        _ = (url.host, url.port, url.raw_path)
+    except ValueError:
+        return None
+    return url
+
+
+def origin_of(url: URL) -> tuple[str, str, int | None]:
+    """Return scheme, host and port that make the URL's origin."""
+    return (url.scheme, (url.host or "").lower(), url.port)
+
+
+def normalize_base_url(raw: str) -> URL:
+    """Normalize a profile's base URL or raise ValueError with a reason key.
+
+    The result has a lower-case host, no default port and a path that ends in "/".
+    """
+    url = parse_http_url(raw)
+    if url is None or not url.absolute:
+        raise ValueError("invalid_url")
+    if url.scheme not in _DEFAULT_PORTS:
+        raise ValueError("unsupported_scheme")
+    if not url.host:
+        raise ValueError("invalid_url")
+    if url.user is not None or url.password is not None:
+        raise ValueError("url_has_credentials")
+    if url.raw_query_string or url.raw_fragment:
+        raise ValueError("base_url_has_query")
+    path = url.raw_path if url.raw_path.endswith("/") else url.raw_path + "/"
+    normalized = url.with_path(path, encoded=True)
+    if url.explicit_port == _DEFAULT_PORTS[url.scheme]:
+        normalized = normalized.with_port(None)
+    return normalized

@@ -1,0 +1,23 @@
+"""Tests for setting up and unloading profiles."""
+
+from __future__ import annotations
+
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.scene_http_request.const import DOMAIN, SERVICE_SEND
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+
+
+async def test_setup_and_unload(hass: HomeAssistant) -> None:
+    """A profile loads, registers the action and unloads."""
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="Demo", data={"name": "Demo", "base_url": "http://example.com/"}
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.services.has_service(DOMAIN, SERVICE_SEND)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert entry.state is ConfigEntryState.NOT_LOADED
