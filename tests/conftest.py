@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+
 import pytest
 
 # Import at collection time so HA's loader finds our custom_components package.
 import custom_components.scene_http_request  # noqa: F401
+
+from .server import RecordingServer, start_server
 
 pytest_plugins = "pytest_homeassistant_custom_component"
 
@@ -16,3 +20,19 @@ def auto_enable_custom_integrations(
 ) -> None:
     """Let every test load custom integrations."""
     return
+
+
+@pytest.fixture
+async def server(socket_enabled: None) -> AsyncGenerator[RecordingServer]:
+    """A recording HTTP server on 127.0.0.1."""
+    recording = await start_server()
+    yield recording
+    await recording.server.close()
+
+
+@pytest.fixture
+async def other_server(socket_enabled: None) -> AsyncGenerator[RecordingServer]:
+    """A second recording server: another origin (another port)."""
+    recording = await start_server()
+    yield recording
+    await recording.server.close()

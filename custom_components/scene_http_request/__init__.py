@@ -8,7 +8,11 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
-from .profile import InvalidProfileError, SceneHttpRequestConfigEntry, profile_from_entry
+from .profile import (
+    InvalidProfileError,
+    SceneHttpRequestConfigEntry,
+    profile_from_entry,
+)
 from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)

@@ -6,9 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from yarl import URL
-
 from homeassistant.config_entries import ConfigEntry
+from yarl import URL
 
 from .const import (
     AUTH_BASIC,
@@ -32,7 +31,6 @@ from .const import (
     MIN_TIMEOUT,
 )
 from .validation import is_header_name, is_header_value, normalize_base_url, origin_of
-
 
 type SceneHttpRequestConfigEntry = ConfigEntry["Profile"]
 
@@ -74,9 +72,7 @@ class Profile:
 
     def same_origin(self, url: URL) -> bool:
         """Return whether url has the base URL's origin (always false without one)."""
-        return self.base_url is not None and origin_of(url) == origin_of(
-            self.base_url
-        )
+        return self.base_url is not None and origin_of(url) == origin_of(self.base_url)
 
 
 def profile_from_entry(
@@ -103,7 +99,9 @@ def profile_from_entry(
         if not is_header_value(token) or ":" in username:
             raise InvalidProfileError(CONF_AUTH_TYPE)
         timeout = _optional_number(options, CONF_TIMEOUT, MIN_TIMEOUT, MAX_TIMEOUT)
-        size = _optional_number(options, CONF_MAX_RESPONSE_SIZE, 1, MAX_RESPONSE_SIZE_LIMIT)
+        size = _optional_number(
+            options, CONF_MAX_RESPONSE_SIZE, 1, MAX_RESPONSE_SIZE_LIMIT
+        )
         verify_ssl = options.get(CONF_VERIFY_SSL)
         if verify_ssl is not None and not isinstance(verify_ssl, bool):
             raise InvalidProfileError(CONF_VERIFY_SSL)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from yarl import URL
-
 from homeassistant.exceptions import ServiceValidationError
+from yarl import URL
 
 from .const import DOMAIN
 

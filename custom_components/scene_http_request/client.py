@@ -1,0 +1,349 @@
+"""HTTP work of the action: one request with redirects, retries and a size cap.
+
+Nothing here logs or raises anything that holds a header value, a body, a path or a
+query string: only the method, the host, the status and timings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+import logging
+import random
+import time
+
+import aiohttp
+from homeassistant.exceptions import HomeAssistantError
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
+
+from .const import (
+    AUTH_BASIC,
+    AUTH_BEARER,
+    AUTH_DIGEST,
+    DOMAIN,
+    MAX_REDIRECTS,
+    RETRY_AFTER_CAP,
+    RETRY_BACKOFF_CAP,
+    RETRY_BACKOFF_START,
+    RETRY_STATUSES,
+)
+from .profile import Profile
+from .validation import origin_of
+
+_LOGGER = logging.getLogger(__name__)
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Headers a per-call value may carry to the first origin only.
+_ORIGIN_BOUND_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
+_BODY_HEADERS = ("Content-Type", "Content-Length", "Content-Encoding")
+_CHUNK_SIZE = 64 * 1024
+
+
+class HttpRequestError(HomeAssistantError):
+    """A request that failed; the message names the host only."""
+
+    def __init__(self, key: str, host: str, **placeholders: str) -> None:
+        """Build a translated error for key about host."""
+        super().__init__(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders={"host": host, **placeholders},
+        )
+
+
+class _RetryableError(Exception):
+    """An attempt that failed in a way a retry may fix."""
+
+    def __init__(self, error: HttpRequestError) -> None:
+        super().__init__()
+        self.error = error
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RequestOptions:
+    """Everything needed to send one request."""
+
+    method: str
+    url: URL
+    headers: Mapping[str, str]
+    body: bytes | None = None
+    timeout: float
+    verify_ssl: bool
+    allow_redirects: bool = True
+    retries: int = 0
+    max_response_size: int
+    profile: Profile | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResult:
+    """The final response of a request, body capped and fully read."""
+
+    status: int
+    reason: str
+    url: URL
+    headers: CIMultiDictProxy[str]
+    body: bytes
+    attempts: int
+    elapsed: float
+
+
+def host_of(url: URL) -> str:
+    """Return the host (with a non-default port) for messages and logs."""
+    host = url.raw_host or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if url.explicit_port is not None and not url.is_default_port():
+        host = f"{host}:{url.explicit_port}"
+    return host
+
+
+async def async_request(
+    session: aiohttp.ClientSession, options: RequestOptions
+) -> HttpResult:
+    """Send a request, retrying as asked, and return the final response."""
+    host = host_of(options.url)
+    started = time.monotonic()
+    attempt = 0
+    while True:
+        attempt += 1
+        failure: HttpRequestError | None = None
+        retry_after: float | None = None
+        try:
+            async with asyncio.timeout(options.timeout):
+                status, reason, url, headers, body = await _async_attempt(
+                    session, options
+                )
+        except TimeoutError:
+            failure = HttpRequestError("timeout", host)
+        except _RetryableError as err:
+            failure = err.error
+        else:
+            _LOGGER.debug(
+                "%s %s: HTTP %s in %.3f s (attempt %s)",
+                options.method,
+                host,
+                status,
+                time.monotonic() - started,
+                attempt,
+            )
+            if status not in RETRY_STATUSES or attempt > options.retries:
+                return HttpResult(
+                    status=status,
+                    reason=reason,
+                    url=url,
+                    headers=headers,
+                    body=body,
+                    attempts=attempt,
+                    elapsed=time.monotonic() - started,
+                )
+            retry_after = _retry_after(headers)
+        if failure is not None:
+            _LOGGER.debug(
+                "%s %s: %s after %.3f s (attempt %s)",
+                options.method,
+                host,
+                failure.translation_key,
+                time.monotonic() - started,
+                attempt,
+            )
+            if attempt > options.retries:
+                raise failure
+        delay = retry_after if retry_after is not None else _backoff(attempt)
+        _LOGGER.debug("%s %s: retrying in %.2f s", options.method, host, delay)
+        await asyncio.sleep(delay)
+
+
+def _backoff(attempt: int) -> float:
+    """Exponential backoff with jitter: 1 s, 2 s, 4 s … capped at 30 s."""
+    ceiling = min(RETRY_BACKOFF_CAP, RETRY_BACKOFF_START * 2.0 ** (attempt - 1))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not crypto
+
+
+def _retry_after(headers: CIMultiDictProxy[str]) -> float | None:
+    """Return the Retry-After delay in seconds, capped, or None."""
+    raw = headers.get("Retry-After")
+    if raw is None:
+        return None
+    value = raw.strip()
+    if value.isdigit():
+        return min(float(value), RETRY_AFTER_CAP)
+    try:
+        when: datetime = parsedate_to_datetime(value)
+    except TypeError, ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    delay = (when - datetime.now(UTC)).total_seconds()
+    return min(max(delay, 0.0), RETRY_AFTER_CAP)
+
+
+async def _async_attempt(
+    session: aiohttp.ClientSession, options: RequestOptions
+) -> tuple[int, str, URL, CIMultiDictProxy[str], bytes]:
+    """Send one attempt, following redirects by hand so secrets stay scoped."""
+    method = options.method
+    url = options.url
+    body = options.body
+    origin = origin_of(options.url)
+    call_headers = CIMultiDict(options.headers)
+    hops = 0
+    while True:
+        same_origin = origin_of(url) == origin
+        headers, middlewares = _hop_headers(
+            call_headers, options.profile, same_origin=same_origin
+        )
+        try:
+            async with session.request(
+                method,
+                url,
+                headers=headers,
+                data=body,
+                allow_redirects=False,
+                ssl=options.verify_ssl,
+                middlewares=middlewares or None,
+                timeout=aiohttp.ClientTimeout(total=None),
+            ) as response:
+                location = response.headers.get("Location")
+                if (
+                    options.allow_redirects
+                    and response.status in _REDIRECT_STATUSES
+                    and location is not None
+                ):
+                    # Drain a small body so the connection can be reused.
+                    await _read_capped(response, method, 64 * 1024, url, lenient=True)
+                    hops += 1
+                    if hops > MAX_REDIRECTS:
+                        raise HttpRequestError(
+                            "too_many_redirects", host_of(options.url)
+                        )
+                    url = _redirect_target(url, location, options.url)
+                    if (
+                        response.status == HTTPStatus.SEE_OTHER and method != "HEAD"
+                    ) or (
+                        response.status
+                        in (HTTPStatus.MOVED_PERMANENTLY, HTTPStatus.FOUND)
+                        and method == "POST"
+                    ):
+                        method = "GET"
+                        body = None
+                        for name in _BODY_HEADERS:
+                            call_headers.popall(name, None)
+                    continue
+                content = await _read_capped(
+                    response, method, options.max_response_size, url
+                )
+                return (
+                    response.status,
+                    response.reason or "",
+                    url,
+                    response.headers,
+                    content,
+                )
+        except (
+            aiohttp.ClientConnectorCertificateError,
+            aiohttp.ClientSSLError,
+        ) as err:
+            _LOGGER.debug("TLS failure on %s: %s", host_of(url), type(err).__name__)
+            raise HttpRequestError("ssl_error", host_of(url)) from None
+        except aiohttp.ClientResponseError as err:
+            _LOGGER.debug(
+                "Malformed response from %s: HTTP %s", host_of(url), err.status
+            )
+            raise _RetryableError(
+                HttpRequestError("invalid_response", host_of(url))
+            ) from None
+        except (aiohttp.ClientError, OSError) as err:
+            _LOGGER.debug(
+                "Connection failure on %s: %s", host_of(url), type(err).__name__
+            )
+            raise _RetryableError(
+                HttpRequestError("cannot_connect", host_of(url))
+            ) from None
+
+
+def _hop_headers(
+    call_headers: CIMultiDict[str], profile: Profile | None, *, same_origin: bool
+) -> tuple[CIMultiDict[str], tuple[aiohttp.DigestAuthMiddleware, ...]]:
+    """Return the headers (and digest middleware) for one hop.
+
+    Profile headers and credentials only go to the first request's origin; so do
+    per-call credentials (Authorization, Proxy-Authorization, Cookie).
+    """
+    headers: CIMultiDict[str] = CIMultiDict()
+    middlewares: tuple[aiohttp.DigestAuthMiddleware, ...] = ()
+    if profile is not None and same_origin:
+        for name, value in profile.headers:
+            headers[name] = value
+        if "Authorization" not in call_headers:
+            if profile.auth_type == AUTH_BEARER:
+                headers["Authorization"] = f"Bearer {profile.token}"
+            elif profile.auth_type == AUTH_BASIC:
+                headers["Authorization"] = aiohttp.BasicAuth(
+                    profile.username, profile.password
+                ).encode()
+            elif profile.auth_type == AUTH_DIGEST:
+                middlewares = (
+                    aiohttp.DigestAuthMiddleware(profile.username, profile.password),
+                )
+    for name, value in call_headers.items():
+        if same_origin or name.title() not in _ORIGIN_BOUND_HEADERS:
+            headers[name] = value
+    return headers, middlewares
+
+
+def _redirect_target(current: URL, location: str, first: URL) -> URL:
+    """Resolve a Location header, refusing anything but plain http(s)."""
+    try:
+        target = current.join(URL(location))
+        _ = (target.host, target.port)
+    except ValueError:
+        raise HttpRequestError("invalid_redirect", host_of(first)) from None
+    if (
+        target.scheme not in ("http", "https")
+        or not target.host
+        or target.user is not None
+        or target.password is not None
+    ):
+        raise HttpRequestError("invalid_redirect", host_of(first))
+    return target
+
+
+async def _read_capped(
+    response: aiohttp.ClientResponse,
+    method: str,
+    limit: int,
+    url: URL,
+    *,
+    lenient: bool = False,
+) -> bytes:
+    """Read the decompressed body, failing once it grows past limit.
+
+    With lenient, a body past limit is dropped instead (redirect bodies).
+    """
+    if method == "HEAD":
+        return b""
+    declared = response.content_length
+    if (
+        declared is not None
+        and declared > limit
+        and "Content-Encoding" not in response.headers
+    ):
+        response.close()
+        if lenient:
+            return b""
+        raise HttpRequestError("response_too_large", host_of(url), limit=str(limit))
+    buffer = bytearray()
+    async for chunk in response.content.iter_chunked(_CHUNK_SIZE):
+        if len(buffer) + len(chunk) > limit:
+            response.close()
+            if lenient:
+                return b""
+            raise HttpRequestError("response_too_large", host_of(url), limit=str(limit))
+        buffer += chunk
+    return bytes(buffer)

@@ -1,0 +1,83 @@
+"""Turn a response body into the action's `content` value."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from homeassistant.util.json import json_loads
+
+CONTENT_BASE64 = "base64"
+
+_JSON_TYPES = frozenset({"application/json", "text/json"})
+_BINARY_PREFIXES = ("image/", "audio/", "video/", "font/")
+_BINARY_TYPES = frozenset(
+    {
+        "application/octet-stream",
+        "application/pdf",
+        "application/zip",
+        "application/gzip",
+        "application/x-protobuf",
+        "application/protobuf",
+        "application/cbor",
+        "application/msgpack",
+    }
+)
+
+
+def parse_content_type(header: str | None) -> tuple[str | None, str | None]:
+    """Return the lower-case media type and the charset of a Content-Type value."""
+    if not header:
+        return None, None
+    media_type, _, params = header.partition(";")
+    charset = None
+    for param in params.split(";"):
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip('"') or None
+    return media_type.strip().lower() or None, charset
+
+
+def is_json_type(media_type: str | None) -> bool:
+    """Return whether the media type is JSON (including `*/*+json`)."""
+    return media_type is not None and (
+        media_type in _JSON_TYPES or media_type.endswith("+json")
+    )
+
+
+def _is_binary_type(media_type: str | None) -> bool:
+    return media_type is not None and (
+        media_type in _BINARY_TYPES or media_type.startswith(_BINARY_PREFIXES)
+    )
+
+
+def decode_content(
+    body: bytes, media_type: str | None, charset: str | None
+) -> tuple[Any, str | None]:
+    """Return (content, content_encoding) for a body; never raises.
+
+    JSON types come back parsed (text if parsing fails), textual types as text,
+    binary types and undecodable bytes as base64. An empty body gives None.
+    """
+    if not body:
+        return None, None
+    if _is_binary_type(media_type):
+        return base64.b64encode(body).decode("ascii"), CONTENT_BASE64
+    text = _decode_text(body, charset)
+    if text is None:
+        return base64.b64encode(body).decode("ascii"), CONTENT_BASE64
+    if is_json_type(media_type):
+        try:
+            return json_loads(text), None
+        except ValueError:
+            pass
+    return text, None
+
+
+def _decode_text(body: bytes, charset: str | None) -> str | None:
+    for encoding in (charset, "utf-8") if charset else ("utf-8",):
+        try:
+            return body.decode(encoding)
+        except LookupError, UnicodeDecodeError:
+            continue
+    return None

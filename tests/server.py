@@ -1,0 +1,140 @@
+"""A real HTTP(S) server on loopback that records what it receives."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+import datetime
+import ipaddress
+from pathlib import Path
+import ssl
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from multidict import CIMultiDict
+from yarl import URL
+
+type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """One request as the server saw it."""
+
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    headers: CIMultiDict[str]
+    body: bytes
+
+
+@dataclass
+class RecordingServer:
+    """Routes requests to handlers by path and keeps every request received."""
+
+    server: TestServer
+    routes: dict[str, Handler] = field(default_factory=dict)
+    received: list[Received] = field(default_factory=list)
+
+    def url(self, path: str = "/") -> str:
+        """Return the absolute URL of path on this server."""
+        return str(self.base.join(URL(path.lstrip("/"))))
+
+    @property
+    def base(self) -> URL:
+        """Return the server's base URL (ends with /)."""
+        return self.server.make_url("/")
+
+    @property
+    def last(self) -> Received:
+        """Return the last request received."""
+        return self.received[-1]
+
+    def route(self, path: str) -> Callable[[Handler], Handler]:
+        """Register a handler for path (decorator)."""
+
+        def register(handler: Handler) -> Handler:
+            self.routes[path] = handler
+            return handler
+
+        return register
+
+
+async def start_server(
+    *, ssl_context: ssl.SSLContext | None = None, host: str = "127.0.0.1"
+) -> RecordingServer:
+    """Start a recording server; requests to unknown paths answer JSON."""
+    recording: RecordingServer
+
+    async def dispatch(request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        recording.received.append(
+            Received(
+                method=request.method,
+                path=request.path,
+                query=list(request.query.items()),
+                headers=CIMultiDict(request.headers),
+                body=body,
+            )
+        )
+        handler = recording.routes.get(request.path)
+        if handler is not None:
+            return await handler(request)
+        return web.json_response({"ok": True, "path": request.path})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", dispatch)
+    server = TestServer(app, host=host, scheme="https" if ssl_context else "http")
+    await server.start_server(ssl=ssl_context)
+    recording = RecordingServer(server=server)
+    return recording
+
+
+@dataclass(frozen=True, slots=True)
+class SelfSignedCert:
+    """A self-signed certificate and key written to files."""
+
+    cert_path: Path
+    key_path: Path
+
+    def server_context(self) -> ssl.SSLContext:
+        """Return a server-side TLS context that presents this certificate."""
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert_path, self.key_path)
+        return context
+
+
+def make_self_signed_cert(directory: Path, host: str = "127.0.0.1") -> SelfSignedCert:
+    """Generate a self-signed certificate for host (an IP or a DNS name)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, host)])
+    try:
+        alt_name: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        alt_name = x509.DNSName(host)
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([alt_name]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path = directory / "cert.pem"
+    key_path = directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return SelfSignedCert(cert_path, key_path)
