@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 import datetime
 import ipaddress
 from pathlib import Path
 import ssl
+import threading
+from typing import Self
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -138,3 +141,57 @@ def make_self_signed_cert(directory: Path, host: str = "127.0.0.1") -> SelfSigne
         )
     )
     return SelfSignedCert(cert_path, key_path)
+
+
+class ThreadedServer:
+    """A server on its own event loop in a thread.
+
+    Failed TLS handshakes raise in the server's loop; keeping that loop apart
+    stops them from failing the test through HA's loop exception handler.
+    """
+
+    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+        """Prepare a server; start it with `with`."""
+        self._ssl_context = ssl_context
+        self._loop = asyncio.new_event_loop()
+        self._loop.set_exception_handler(lambda _loop, _context: None)
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.received: list[str] = []
+
+    def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
+        """Return the URL of path on this server."""
+        scheme = "https" if self._ssl_context else "http"
+        return f"{scheme}://{host}:{self.port}{path}"
+
+    async def _start(self) -> None:
+        async def handle(request: web.Request) -> web.Response:
+            self.received.append(request.path)
+            return web.json_response({"path": request.path})
+
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self._ssl_context)
+        await site.start()
+        server = site._server
+        assert isinstance(server, asyncio.Server)
+        self.port = server.sockets[0].getsockname()[1]
+
+    def __enter__(self) -> Self:
+        """Start the server thread and wait until it listens."""
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Stop the server and join its thread."""
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(
+                10
+            )
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()

@@ -7,6 +7,7 @@ query string: only the method, the host, the status and timings.
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,6 +43,7 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _ORIGIN_BOUND_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
 _BODY_HEADERS = ("Content-Type", "Content-Length", "Content-Encoding")
 _CHUNK_SIZE = 64 * 1024
+_async_sleep = asyncio.sleep  # replaced by tests that check retry delays
 
 
 class HttpRequestError(HomeAssistantError):
@@ -156,7 +158,7 @@ async def async_request(
                 raise failure
         delay = retry_after if retry_after is not None else _backoff(attempt)
         _LOGGER.debug("%s %s: retrying in %.2f s", options.method, host, delay)
-        await asyncio.sleep(delay)
+        await _async_sleep(delay)
 
 
 def _backoff(attempt: int) -> float:
@@ -284,9 +286,10 @@ def _hop_headers(
             if profile.auth_type == AUTH_BEARER:
                 headers["Authorization"] = f"Bearer {profile.token}"
             elif profile.auth_type == AUTH_BASIC:
-                headers["Authorization"] = aiohttp.BasicAuth(
-                    profile.username, profile.password
-                ).encode()
+                credentials = f"{profile.username}:{profile.password}".encode()
+                headers["Authorization"] = (
+                    f"Basic {base64.b64encode(credentials).decode('ascii')}"
+                )
             elif profile.auth_type == AUTH_DIGEST:
                 middlewares = (
                     aiohttp.DigestAuthMiddleware(profile.username, profile.password),
@@ -328,10 +331,10 @@ async def _read_capped(
     """
     if method == "HEAD":
         return b""
-    declared = response.content_length
+    declared = response.headers.get("Content-Length", "")
     if (
-        declared is not None
-        and declared > limit
+        declared.isdigit()
+        and int(declared) > limit
         and "Content-Encoding" not in response.headers
     ):
         response.close()

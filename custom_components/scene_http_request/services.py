@@ -179,14 +179,16 @@ def _loaded_profiles(hass: HomeAssistant) -> list[Profile]:
 def _resolve_url(raw: str, profile: Profile | None) -> URL:
     """Return the absolute URL of the request, checked against the profile."""
     url = parse_http_url(raw)
-    if url is None or (url.absolute and not url.scheme):
+    if url is None:
         raise validation_error("invalid_url")
-    if not url.absolute:
+    if url.scheme and url.scheme not in ("http", "https"):
+        raise validation_error("unsupported_scheme", scheme=url.scheme[:20])
+    if not url.scheme:
+        if url.absolute:  # "//host/path" has no scheme to go with its host
+            raise validation_error("invalid_url")
         if profile is None or profile.base_url is None:
             raise validation_error("relative_url_without_base")
         url = profile.base_url.join(url)
-    if url.scheme not in ("http", "https"):
-        raise validation_error("unsupported_scheme", scheme=url.scheme[:20])
     if not url.host:
         raise validation_error("invalid_url")
     if url.user is not None or url.password is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
@@ -12,6 +13,7 @@ from .const import DOMAIN
 
 # RFC 9110 section 5.6.2: token = 1*tchar.
 _TOKEN_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_HOST_RE = re.compile(r"^[A-Za-z0-9._\-]+$")
 _FORBIDDEN_VALUE_CHARS = frozenset("\r\n\0")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -73,7 +75,18 @@ def parse_http_url(raw: str) -> URL | None:
         _ = (url.host, url.port, url.raw_path)
     except ValueError:
         return None
+    host = url.raw_host
+    if host is not None and not _HOST_RE.match(host) and not _is_ip(host):
+        return None
     return url
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def origin_of(url: URL) -> tuple[str, str, int | None]:

@@ -1,0 +1,113 @@
+"""Unit tests for the HTTP client's helpers and protocol-level failures."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+
+import pytest
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
+
+from custom_components.scene_http_request import client
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("http://example.com/a?b=c", "example.com"),
+        ("http://example.com:80/", "example.com"),
+        ("https://example.com:8443/", "example.com:8443"),
+        ("http://[::1]:8123/path", "[::1]:8123"),
+        ("http://[::1]/", "[::1]"),
+    ],
+)
+def test_host_of(url: str, host: str) -> None:
+    """Messages name the host and a non-default port, never the path."""
+    assert client.host_of(URL(url)) == host
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("5", 5.0),
+        (" 7 ", 7.0),
+        ("3600", 60.0),
+        ("Wed, 21 Oct 2015 07:28:00 -0000", 0.0),
+        ("garbage", None),
+        ("-5", None),
+    ],
+)
+def test_retry_after(value: str, expected: float | None) -> None:
+    """Retry-After in seconds or as a date, capped at 60 s."""
+    headers = CIMultiDictProxy(CIMultiDict({"Retry-After": value}))
+    assert client._retry_after(headers) == expected
+
+
+@pytest.fixture
+async def raw_server(
+    socket_enabled: None,
+) -> AsyncGenerator[tuple[str, list[bytes]]]:
+    """A TCP server on loopback that answers every request with given bytes."""
+    replies: list[bytes] = []
+
+    async def answer(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(replies.pop(0) if replies else b"")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}/secret-path", replies
+    server.close()
+    await server.wait_closed()
+
+
+async def _request(hass: HomeAssistant, url: str, retries: int = 0) -> None:
+    await client.async_request(
+        async_get_clientsession(hass),
+        client.RequestOptions(
+            method="GET",
+            url=URL(url),
+            headers={},
+            timeout=5,
+            verify_ssl=True,
+            retries=retries,
+            max_response_size=1024,
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        b"NOT HTTP AT ALL\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nX-Huge: " + b"a" * 300_000 + b"\r\n\r\n",
+    ],
+    ids=["not-http", "huge-header"],
+)
+async def test_malformed_response(
+    hass: HomeAssistant, raw_server: tuple[str, list[bytes]], reply: bytes
+) -> None:
+    """A response that is not HTTP is invalid_response, naming the host only."""
+    url, replies = raw_server
+    replies.append(reply)
+    with pytest.raises(client.HttpRequestError) as info:
+        await _request(hass, url)
+    assert info.value.translation_key == "invalid_response"
+    assert "secret-path" not in str(info.value)
+
+
+async def test_server_closes_without_answer(
+    hass: HomeAssistant, raw_server: tuple[str, list[bytes]]
+) -> None:
+    """A server that hangs up before answering is cannot_connect."""
+    url, _ = raw_server
+    with pytest.raises(client.HttpRequestError) as info:
+        await _request(hass, url)
+    assert info.value.translation_key == "cannot_connect"
