@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-import datetime
+import datetime as dt
 import ipaddress
 from pathlib import Path
 import ssl
@@ -118,15 +118,15 @@ def make_self_signed_cert(directory: Path, host: str = "127.0.0.1") -> SelfSigne
         alt_name: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(host))
     except ValueError:
         alt_name = x509.DNSName(host)
-    now = datetime.datetime.now(datetime.UTC)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(x509.SubjectAlternativeName([alt_name]), critical=False)
         .sign(key, hashes.SHA256())
     )

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 
-import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from multidict import CIMultiDict, CIMultiDictProxy
+import pytest
 from yarl import URL
 
 from custom_components.scene_http_request import client
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 
 @pytest.mark.parametrize(
