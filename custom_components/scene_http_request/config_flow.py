@@ -1,33 +1,471 @@
-"""Config flow for Scene HTTP Request profiles."""
+"""Config, options and reconfigure flows for Scene HTTP Request profiles.
+
+A profile is one config entry: its data holds the name and the optional base URL,
+its options hold the defaults (headers, authentication, limits). The settings form
+is shared by the config flow (step ``settings``) and the options flow (step
+``init``). Passwords and tokens are never sent back to the browser: a blank secret
+field keeps the value already stored or typed earlier in the same flow.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
+import logging
+import re
+from typing import TYPE_CHECKING, Any, Final
 
-import voluptuous as vol
+from homeassistant.config_entries import (
+    ConfigEntryBaseFlow,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.core import callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    ObjectSelector,
+    ObjectSelectorConfig,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+from yarl import URL
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from .client import HttpRequestError, RequestOptions, async_request
+from .const import (
+    AUTH_BASIC,
+    AUTH_BEARER,
+    AUTH_DIGEST,
+    AUTH_NONE,
+    AUTH_TYPES,
+    CONF_AUTH_TYPE,
+    CONF_BASE_URL,
+    CONF_HEADER_NAME,
+    CONF_HEADER_VALUE,
+    CONF_HEADERS,
+    CONF_MAX_RESPONSE_SIZE,
+    CONF_NAME,
+    CONF_PASSWORD,
+    CONF_TEST_REQUEST,
+    CONF_TIMEOUT,
+    CONF_TOKEN,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+    DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_TIMEOUT,
+    DEFAULT_VERIFY_SSL,
+    DOMAIN,
+    MAX_RESPONSE_SIZE_LIMIT,
+    MAX_TIMEOUT,
+    MIN_TIMEOUT,
+)
+from .profile import SceneHttpRequestConfigEntry, profile_from_entry
+from .validation import is_header_name, is_header_value, normalize_base_url
 
-from .const import CONF_BASE_URL, CONF_NAME, DOMAIN
+if TYPE_CHECKING:
+    # HA 2026.10+ installs probatio as `voluptuous` and types its APIs with it.
+    import probatio as vol
+else:
+    import voluptuous as vol
+
+_LOGGER = logging.getLogger(__name__)
+
+PLACEHOLDER_TEST_RESULT: Final = "test_result"
+SECRET_KEYS: Final = (CONF_PASSWORD, CONF_TOKEN)
+
+# What a test request's failure is shown as; anything not listed is cannot_connect.
+_TEST_ERRORS: Final = {
+    "timeout": "timeout",
+    "ssl_error": "ssl_error",
+    "response_too_large": "response_too_large",
+}
+_AUTH_FAILURE_STATUSES: Final = frozenset(
+    {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN}
+)
+# A reason phrase comes from the remote server: keep plain words only, so it cannot
+# inject Markdown into the form's description.
+_UNSAFE_REASON_CHARS: Final = re.compile(r"[^A-Za-z0-9 .,'()/-]+")
+_MAX_REASON_LENGTH: Final = 64
+
+IDENTITY_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(CONF_NAME): TextSelector(),
+        vol.Optional(CONF_BASE_URL): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.URL)
+        ),
+    }
+)
+
+SETTINGS_SCHEMA: Final = vol.Schema(
+    {
+        vol.Optional(CONF_HEADERS): ObjectSelector(
+            ObjectSelectorConfig(
+                fields={
+                    CONF_HEADER_NAME: {
+                        "selector": {"text": {}},
+                        "required": True,
+                        "label": "Name",
+                    },
+                    CONF_HEADER_VALUE: {
+                        "selector": {"text": {}},
+                        "required": True,
+                        "label": "Value",
+                    },
+                },
+                multiple=True,
+                label_field=CONF_HEADER_NAME,
+            )
+        ),
+        vol.Required(CONF_AUTH_TYPE, default=AUTH_NONE): SelectSelector(
+            SelectSelectorConfig(
+                options=list(AUTH_TYPES),
+                translation_key=CONF_AUTH_TYPE,
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        ),
+        vol.Optional(CONF_USERNAME): TextSelector(
+            TextSelectorConfig(autocomplete="username")
+        ),
+        vol.Optional(CONF_PASSWORD): TextSelector(
+            TextSelectorConfig(
+                type=TextSelectorType.PASSWORD, autocomplete="new-password"
+            )
+        ),
+        vol.Optional(CONF_TOKEN): TextSelector(
+            TextSelectorConfig(
+                type=TextSelectorType.PASSWORD, autocomplete="new-password"
+            )
+        ),
+        vol.Optional(CONF_TIMEOUT): NumberSelector(
+            NumberSelectorConfig(
+                min=MIN_TIMEOUT,
+                max=MAX_TIMEOUT,
+                step=0.1,
+                unit_of_measurement="s",
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
+        vol.Required(CONF_VERIFY_SSL, default=DEFAULT_VERIFY_SSL): BooleanSelector(),
+        vol.Optional(CONF_MAX_RESPONSE_SIZE): NumberSelector(
+            NumberSelectorConfig(
+                min=1, max=MAX_RESPONSE_SIZE_LIMIT, step=1, mode=NumberSelectorMode.BOX
+            )
+        ),
+        vol.Required(CONF_TEST_REQUEST, default=False): BooleanSelector(),
+    }
+)
 
 
-class SceneHttpRequestConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Create a profile."""
+def _validate_identity(
+    user_input: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Return the entry data for a name and base URL, and the form errors."""
+    errors: dict[str, str] = {}
+    data: dict[str, Any] = {CONF_NAME: str(user_input[CONF_NAME]).strip()}
+    if not data[CONF_NAME]:
+        errors[CONF_NAME] = "name_required"
+    if raw_url := str(user_input.get(CONF_BASE_URL) or "").strip():
+        try:
+            data[CONF_BASE_URL] = str(normalize_base_url(raw_url))
+        except ValueError as err:
+            errors[CONF_BASE_URL] = str(err)
+    return data, errors
+
+
+def _validate_headers(raw_headers: Any, errors: dict[str, str]) -> list[dict[str, str]]:
+    """Return the header rows of a settings form, trimmed; flag invalid ones."""
+    if isinstance(raw_headers, Mapping):
+        raw_headers = [raw_headers]
+    headers: list[dict[str, str]] = []
+    for item in raw_headers or ():
+        name = str(item.get(CONF_HEADER_NAME, "")).strip()
+        value = str(item.get(CONF_HEADER_VALUE, "")).strip()
+        if not is_header_name(name) or not is_header_value(value):
+            errors[CONF_HEADERS] = "invalid_header"
+        headers.append({CONF_HEADER_NAME: name, CONF_HEADER_VALUE: value})
+    return headers
+
+
+def _validate_credentials(
+    auth_type: str,
+    user_input: Mapping[str, Any],
+    secrets: Mapping[str, str],
+    errors: dict[str, str],
+) -> dict[str, str]:
+    """Return the credentials auth_type uses (and only those); flag missing ones."""
+    if auth_type in (AUTH_BASIC, AUTH_DIGEST):
+        username = str(user_input.get(CONF_USERNAME) or "").strip()
+        if not username:
+            errors[CONF_USERNAME] = "username_required"
+        elif ":" in username or not is_header_value(username):
+            errors[CONF_USERNAME] = "invalid_username"
+        return {
+            CONF_USERNAME: username,
+            CONF_PASSWORD: secrets.get(CONF_PASSWORD, ""),
+        }
+    if auth_type == AUTH_BEARER:
+        token = secrets.get(CONF_TOKEN, "")
+        if not token:
+            errors[CONF_TOKEN] = "token_required"
+        elif not is_header_value(token):
+            errors[CONF_TOKEN] = "invalid_token"
+        return {CONF_TOKEN: token}
+    return {}
+
+
+def _validate_settings(
+    user_input: Mapping[str, Any], secrets: Mapping[str, str]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Return the options for a settings form, and the form errors.
+
+    secrets holds the password and token to use when their fields are blank.
+    """
+    errors: dict[str, str] = {}
+    auth_type = str(user_input[CONF_AUTH_TYPE])
+    options: dict[str, Any] = {
+        CONF_HEADERS: _validate_headers(user_input.get(CONF_HEADERS), errors),
+        CONF_AUTH_TYPE: auth_type,
+        **_validate_credentials(auth_type, user_input, secrets, errors),
+        CONF_VERIFY_SSL: bool(user_input[CONF_VERIFY_SSL]),
+    }
+    if (timeout := user_input.get(CONF_TIMEOUT)) is not None:
+        options[CONF_TIMEOUT] = float(timeout)
+    if (size := user_input.get(CONF_MAX_RESPONSE_SIZE)) is not None:
+        options[CONF_MAX_RESPONSE_SIZE] = int(size)
+    return options, errors
+
+
+def _typed_secrets(user_input: Mapping[str, Any]) -> dict[str, str]:
+    """Return the secrets typed in a settings form (blank fields are left out)."""
+    typed: dict[str, str] = {}
+    if password := str(user_input.get(CONF_PASSWORD) or ""):
+        typed[CONF_PASSWORD] = password
+    if token := str(user_input.get(CONF_TOKEN) or "").strip():
+        typed[CONF_TOKEN] = token
+    return typed
+
+
+def _without_secrets(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Return form values that may be sent back to the browser."""
+    return {
+        key: value
+        for key, value in values.items()
+        if key not in SECRET_KEYS and key != CONF_TEST_REQUEST
+    }
+
+
+def _status_line(status: int, reason: str) -> str:
+    """Return e.g. "HTTP 200 OK", with a reason phrase safe to show."""
+    words = _UNSAFE_REASON_CHARS.sub(" ", reason).split()
+    phrase = " ".join(words)[:_MAX_REASON_LENGTH].rstrip()
+    if not phrase:
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = ""
+    return f"HTTP {status} {phrase}".strip()
+
+
+class _SettingsFlow(ConfigEntryBaseFlow):
+    """The settings form shared by the config flow and the options flow."""
+
+    def __init__(self) -> None:
+        """Start with no secret typed in this flow."""
+        super().__init__()
+        self._flow_secrets: dict[str, str] = {}
+
+    async def _async_settings_step(
+        self,
+        step_id: str,
+        user_input: dict[str, Any] | None,
+        *,
+        data: Mapping[str, Any],
+        stored: Mapping[str, Any],
+        save: Callable[[dict[str, Any]], ConfigFlowResult],
+    ) -> ConfigFlowResult:
+        """Show, check, test and save the settings form.
+
+        data is the profile's entry data (name and base URL); stored holds the
+        options to start from. save is called with valid options when the form is
+        submitted without a test request.
+        """
+        errors: dict[str, str] = {}
+        test_result = ""
+        suggested: Mapping[str, Any] = stored
+        if user_input is not None:
+            self._flow_secrets.update(_typed_secrets(user_input))
+            secrets = {
+                key: str(stored[key]) for key in SECRET_KEYS if stored.get(key)
+            } | self._flow_secrets
+            options, errors = _validate_settings(user_input, secrets)
+            if not errors:
+                if not user_input.get(CONF_TEST_REQUEST):
+                    return save(options)
+                test_result, errors = await self._async_test_request(data, options)
+            suggested = user_input
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                SETTINGS_SCHEMA, _without_secrets(suggested)
+            ),
+            errors=errors,
+            description_placeholders={PLACEHOLDER_TEST_RESULT: test_result},
+        )
+
+    async def _async_test_request(
+        self, data: Mapping[str, Any], options: Mapping[str, Any]
+    ) -> tuple[str, dict[str, str]]:
+        """Send a GET to the base URL; return the status line and form errors.
+
+        The profile is built exactly as at runtime, so the client sends its headers
+        and credentials as the action will.
+        """
+        name = str(data[CONF_NAME])
+        if not data.get(CONF_BASE_URL):
+            return "", {CONF_TEST_REQUEST: "no_base_url"}
+        try:
+            profile = profile_from_entry("", name, data, options)
+            result = await async_request(
+                async_get_clientsession(self.hass),
+                RequestOptions(
+                    method="GET",
+                    url=profile.base_url or URL(str(data[CONF_BASE_URL])),
+                    headers={},
+                    timeout=profile.timeout or DEFAULT_TIMEOUT,
+                    verify_ssl=(
+                        DEFAULT_VERIFY_SSL
+                        if profile.verify_ssl is None
+                        else profile.verify_ssl
+                    ),
+                    max_response_size=(
+                        profile.max_response_size or DEFAULT_MAX_RESPONSE_SIZE
+                    ),
+                    profile=profile,
+                ),
+            )
+        except HttpRequestError as err:
+            reason = _TEST_ERRORS.get(str(err.translation_key), "cannot_connect")
+            _LOGGER.debug("Test request for profile %s failed: %s", name, reason)
+            return "", {"base": reason}
+        except Exception:
+            _LOGGER.exception("Unexpected error in the test request of %s", name)
+            return "", {"base": "unknown"}
+        _LOGGER.debug("Test request for profile %s: HTTP %s", name, result.status)
+        errors: dict[str, str] = {}
+        if result.status in _AUTH_FAILURE_STATUSES:
+            errors["base"] = "invalid_auth"
+        return _status_line(result.status, result.reason), errors
+
+
+class SceneHttpRequestConfigFlow(_SettingsFlow, ConfigFlow, domain=DOMAIN):
+    """Create a profile, or change its name and base URL."""
 
     VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with no profile data."""
+        super().__init__()
+        self._data: dict[str, Any] = {}
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(
+        config_entry: SceneHttpRequestConfigEntry,  # noqa: ARG004
+    ) -> SceneHttpRequestOptionsFlow:
+        """Return the options flow that edits a profile's defaults."""
+        return SceneHttpRequestOptionsFlow()
+
+    @callback
+    def _async_abort_duplicates(self, data: Mapping[str, Any]) -> None:
+        """Abort when another profile has the same name or base URL."""
+        self._async_abort_entries_match({CONF_NAME: data[CONF_NAME]})
+        if base_url := data.get(CONF_BASE_URL):
+            self._async_abort_entries_match({CONF_BASE_URL: base_url})
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the profile's name and base URL."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(
-                title=user_input[CONF_NAME],
-                data=user_input,
-            )
+            data, errors = _validate_identity(user_input)
+            if not errors:
+                self._async_abort_duplicates(data)
+                self._data = data
+                return await self.async_step_settings()
         return self.async_show_form(
             step_id="user",
-            data_schema=vol.Schema(
-                {vol.Required(CONF_NAME): str, vol.Optional(CONF_BASE_URL): str}
+            data_schema=self.add_suggested_values_to_schema(
+                IDENTITY_SCHEMA, user_input
             ),
+            errors=errors,
         )
+
+    async def async_step_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the profile's headers, authentication and limits."""
+        return await self._async_settings_step(
+            "settings", user_input, data=self._data, stored={}, save=self._create
+        )
+
+    @callback
+    def _create(self, options: dict[str, Any]) -> ConfigFlowResult:
+        """Create the profile, unless an equal one appeared meanwhile."""
+        self._async_abort_duplicates(self._data)
+        return self.async_create_entry(
+            title=self._data[CONF_NAME], data=self._data, options=options
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change a profile's name and base URL."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        suggested: Mapping[str, Any] = entry.data
+        if user_input is not None:
+            data, errors = _validate_identity(user_input)
+            if not errors:
+                self._async_abort_duplicates(data)
+                # data, not data_updates: clearing the base URL must remove it.
+                return self.async_update_reload_and_abort(
+                    entry, title=data[CONF_NAME], data=data
+                )
+            suggested = user_input
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(IDENTITY_SCHEMA, suggested),
+            errors=errors,
+            description_placeholders={CONF_NAME: entry.title},
+        )
+
+
+class SceneHttpRequestOptionsFlow(_SettingsFlow, OptionsFlowWithReload):
+    """Edit a profile's headers, authentication and limits."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the settings form filled with the stored options."""
+        return await self._async_settings_step(
+            "init",
+            user_input,
+            data=self.config_entry.data,
+            stored=self.config_entry.options,
+            save=self._save,
+        )
+
+    @callback
+    def _save(self, options: dict[str, Any]) -> ConfigFlowResult:
+        """Store the new options; the entry reloads by itself."""
+        return self.async_create_entry(data=options)

@@ -1,0 +1,110 @@
+"""Tests for the diagnostics of Scene HTTP Request profiles."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.scene_http_request.const import DOMAIN
+
+HEADER_SECRET = "hdr-SECRET-value"
+COOKIE_SECRET = "session=SECRET-cookie"
+USERNAME_SECRET = "user-SECRET-name"
+PASSWORD_SECRET = "pw-SECRET-value"
+TOKEN_SECRET = "tok-SECRET-value"
+SECRETS = (HEADER_SECRET, COOKIE_SECRET, USERNAME_SECRET, PASSWORD_SECRET, TOKEN_SECRET)
+
+HEADERS = [
+    {"name": "X-Api-Key", "value": HEADER_SECRET},
+    {"name": "Cookie", "value": COOKIE_SECRET},
+    {"name": "X-Empty", "value": ""},
+]
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Store snapshots in tests/snapshots with Home Assistant's serializer."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.mark.parametrize(
+    ("options", "state"),
+    [
+        (
+            {
+                "headers": HEADERS,
+                "auth_type": "basic",
+                "username": USERNAME_SECRET,
+                "password": PASSWORD_SECRET,
+                "timeout": 12.5,
+                "verify_ssl": False,
+                "max_response_size": 4096,
+            },
+            ConfigEntryState.LOADED,
+        ),
+        (
+            {"headers": HEADERS, "auth_type": "bearer", "token": TOKEN_SECRET},
+            ConfigEntryState.LOADED,
+        ),
+        # Corrupt options fail the entry; its diagnostics still redact everything.
+        (
+            {
+                "headers": HEADERS,
+                "auth_type": "kerberos",
+                "username": USERNAME_SECRET,
+                "password": PASSWORD_SECRET,
+                "token": TOKEN_SECRET,
+            },
+            ConfigEntryState.SETUP_ERROR,
+        ),
+    ],
+    ids=["basic", "bearer", "corrupt"],
+)
+async def test_diagnostics_redact_secrets(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    snapshot: SnapshotAssertion,
+    options: dict[str, Any],
+    state: ConfigEntryState,
+) -> None:
+    """Header names and the base URL stay; values and credentials are redacted."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Example API",
+        data={"name": "Example API", "base_url": "https://api.example.com/v1/"},
+        options=options,
+        entry_id="01JSCENEHTTPREQUESTDIAG0001",
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is state
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+
+    assert diagnostics == snapshot
+    dump = json.dumps(diagnostics)
+    for secret in SECRETS:
+        assert secret not in dump
+    assert "X-Api-Key" in dump
+    assert "Cookie" in dump
+    assert "https://api.example.com/v1/" in dump
+    entry_diagnostics = diagnostics["entry"]
+    assert isinstance(entry_diagnostics, dict)
+    assert entry_diagnostics["options"]["headers"][0] == {  # type: ignore[index]
+        "name": "X-Api-Key",
+        "value": "**REDACTED**",
+    }
+    # The stored entry itself is left untouched.
+    assert entry.options["headers"][0]["value"] == HEADER_SECRET
