@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.scene_http_request.const import DOMAIN, SERVICE_SEND
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
 
 
 async def test_setup_and_unload(hass: HomeAssistant) -> None:
     """A profile loads, registers the action and unloads."""
     entry = MockConfigEntry(
-        domain=DOMAIN, title="Demo", data={"name": "Demo", "base_url": "http://example.com/"}
+        domain=DOMAIN,
+        title="Demo",
+        data={"name": "Demo", "base_url": "http://example.com/"},
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -21,3 +23,26 @@ async def test_setup_and_unload(hass: HomeAssistant) -> None:
     assert hass.services.has_service(DOMAIN, SERVICE_SEND)
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_corrupt_profile_fails_setup(hass: HomeAssistant) -> None:
+    """Stored data that cannot be parsed is a translated ConfigEntryError."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Broken",
+        data={"name": "Broken", "base_url": "ftp://example.com/"},
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert entry.reason is not None
+    assert "corrupt" in entry.reason
+
+
+async def test_action_stays_after_last_profile(hass: HomeAssistant) -> None:
+    """The action belongs to the integration, not to a profile."""
+    entry = MockConfigEntry(domain=DOMAIN, title="Only", data={"name": "Only"})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    assert hass.services.has_service(DOMAIN, SERVICE_SEND)
