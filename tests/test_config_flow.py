@@ -114,6 +114,9 @@ async def _user_step(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     assert result["errors"] == {}
+    assert result["description_placeholders"] == {
+        "example_url": "https://api.example.com/v1/"
+    }
     user_input = {CONF_NAME: name}
     if base_url is not None:
         user_input[CONF_BASE_URL] = base_url
@@ -925,7 +928,10 @@ async def test_reconfigure_changes_name_and_base_url(hass: HomeAssistant) -> Non
     result = await entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
-    assert result["description_placeholders"] == {CONF_NAME: "Example"}
+    assert result["description_placeholders"] == {
+        CONF_NAME: "Example",
+        "example_url": "https://api.example.com/v1/",
+    }
     assert _suggested(result) == {
         CONF_NAME: "Example",
         CONF_BASE_URL: "https://api.example.com/",
@@ -1123,6 +1129,10 @@ def test_translations_cover_the_flows(language: str) -> None:
         assert "{test_result}" in strings["config"]["step"][step_id]["description"]
     assert "{test_result}" in strings["options"]["step"]["init"]["description"]
     assert "{name}" in strings["config"]["step"]["reconfigure"]["description"]
+    for step_id in ("user", "reconfigure"):
+        step = strings["config"]["step"][step_id]
+        assert "{example_url}" in step["data_description"][CONF_BASE_URL]
+    assert "{example_url}" in strings["config"]["error"]["invalid_url"]
 
     settings_errors = {
         "invalid_header",
@@ -1147,7 +1157,11 @@ def test_translations_cover_the_flows(language: str) -> None:
     }
     assert set(strings["config"]["error"]) == settings_errors | identity_errors
     assert set(strings["options"]["error"]) == settings_errors
-    assert set(strings["config"]["abort"]) == {"already_configured"}
+    # HA 2026.3 looks reconfigure_successful up in the integration's own strings.
+    assert set(strings["config"]["abort"]) == {
+        "already_configured",
+        "reconfigure_successful",
+    }
     assert set(strings["selector"]["auth_type"]["options"]) == set(AUTH_TYPES)
 
 

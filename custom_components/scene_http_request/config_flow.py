@@ -79,6 +79,8 @@ else:
 _LOGGER = logging.getLogger(__name__)
 
 PLACEHOLDER_TEST_RESULT: Final = "test_result"
+# Translations may not contain URLs (hassfest); the example comes in a placeholder.
+IDENTITY_PLACEHOLDERS: Final = {"example_url": "https://api.example.com/v1/"}
 SECRET_KEYS: Final = (CONF_PASSWORD, CONF_TOKEN)
 
 # What a test request's failure is shown as; anything not listed is cannot_connect.
@@ -408,6 +410,7 @@ class SceneHttpRequestConfigFlow(_SettingsFlow, ConfigFlow, domain=DOMAIN):
                 IDENTITY_SCHEMA, user_input
             ),
             errors=errors,
+            description_placeholders=IDENTITY_PLACEHOLDERS,
         )
 
     async def async_step_settings(
@@ -446,7 +449,7 @@ class SceneHttpRequestConfigFlow(_SettingsFlow, ConfigFlow, domain=DOMAIN):
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(IDENTITY_SCHEMA, suggested),
             errors=errors,
-            description_placeholders={CONF_NAME: entry.title},
+            description_placeholders={**IDENTITY_PLACEHOLDERS, CONF_NAME: entry.title},
         )
 
 

@@ -80,24 +80,9 @@ def profile_from_entry(
 ) -> Profile:
     """Build a Profile from stored entry data, or raise InvalidProfileError."""
     try:
-        base_url = None
-        if raw_base := data.get(CONF_BASE_URL):
-            base_url = normalize_base_url(str(raw_base))
-        headers = tuple(
-            _stored_header(item) for item in options.get(CONF_HEADERS) or ()
-        )
-        auth_type = str(options.get(CONF_AUTH_TYPE) or AUTH_NONE)
-        if auth_type not in AUTH_TYPES:
-            raise InvalidProfileError(CONF_AUTH_TYPE)
-        username = str(options.get(CONF_USERNAME) or "")
-        password = str(options.get(CONF_PASSWORD) or "")
-        token = str(options.get(CONF_TOKEN) or "")
-        if auth_type in (AUTH_BASIC, AUTH_DIGEST) and not username:
-            raise InvalidProfileError(CONF_USERNAME)
-        if auth_type == AUTH_BEARER and not token:
-            raise InvalidProfileError(CONF_TOKEN)
-        if not is_header_value(token) or ":" in username:
-            raise InvalidProfileError(CONF_AUTH_TYPE)
+        base_url = _stored_base_url(data.get(CONF_BASE_URL))
+        headers = _stored_headers(options.get(CONF_HEADERS))
+        auth_type, username, password, token = _stored_credentials(options)
         timeout = _optional_number(options, CONF_TIMEOUT, MIN_TIMEOUT, MAX_TIMEOUT)
         size = _optional_number(
             options, CONF_MAX_RESPONSE_SIZE, 1, MAX_RESPONSE_SIZE_LIMIT
@@ -124,9 +109,47 @@ def profile_from_entry(
     )
 
 
-def _stored_header(item: Mapping[str, Any]) -> tuple[str, str]:
-    name = item[CONF_HEADER_NAME]
-    value = item[CONF_HEADER_VALUE]
+def _stored_base_url(raw: Any) -> URL | None:
+    if not raw:
+        return None
+    try:
+        return normalize_base_url(str(raw))
+    except ValueError:
+        raise InvalidProfileError(CONF_BASE_URL) from None
+
+
+def _stored_credentials(options: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    """Return auth type, username, password and token, checked together."""
+    auth_type = str(options.get(CONF_AUTH_TYPE) or AUTH_NONE)
+    if auth_type not in AUTH_TYPES:
+        raise InvalidProfileError(CONF_AUTH_TYPE)
+    username = str(options.get(CONF_USERNAME) or "")
+    password = str(options.get(CONF_PASSWORD) or "")
+    token = str(options.get(CONF_TOKEN) or "")
+    if auth_type in (AUTH_BASIC, AUTH_DIGEST) and not username:
+        raise InvalidProfileError(CONF_USERNAME)
+    if ":" in username or not is_header_value(username):
+        raise InvalidProfileError(CONF_USERNAME)
+    if auth_type == AUTH_BEARER and not token:
+        raise InvalidProfileError(CONF_TOKEN)
+    if not is_header_value(token):
+        raise InvalidProfileError(CONF_TOKEN)
+    return auth_type, username, password, token
+
+
+def _stored_headers(raw: Any) -> tuple[tuple[str, str], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list | tuple):
+        raise InvalidProfileError(CONF_HEADERS)
+    return tuple(_stored_header(item) for item in raw)
+
+
+def _stored_header(item: Any) -> tuple[str, str]:
+    if not isinstance(item, Mapping):
+        raise InvalidProfileError(CONF_HEADERS)
+    name = item.get(CONF_HEADER_NAME)
+    value = item.get(CONF_HEADER_VALUE)
     if not isinstance(name, str) or not isinstance(value, str):
         raise InvalidProfileError(CONF_HEADERS)
     if not is_header_name(name) or not is_header_value(value):

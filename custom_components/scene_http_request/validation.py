@@ -12,8 +12,9 @@ from yarl import URL
 from .const import DOMAIN
 
 # RFC 9110 section 5.6.2: token = 1*tchar.
-_TOKEN_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_HOST_RE = re.compile(r"^[A-Za-z0-9._\-]+$")
+# Always used with fullmatch: "$" would also match before a trailing newline.
+_TOKEN_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HOST_RE = re.compile(r"[A-Za-z0-9._\-]+")
 _FORBIDDEN_VALUE_CHARS = frozenset("\r\n\0")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -29,7 +30,7 @@ def validation_error(key: str, **placeholders: str) -> ServiceValidationError:
 
 def is_header_name(name: str) -> bool:
     """Return whether name is an RFC 9110 token."""
-    return bool(_TOKEN_RE.match(name))
+    return _TOKEN_RE.fullmatch(name) is not None
 
 
 def is_header_value(value: str) -> bool:
@@ -76,7 +77,7 @@ def parse_http_url(raw: str) -> URL | None:
     except ValueError:
         return None
     host = url.raw_host
-    if host is not None and not _HOST_RE.match(host) and not _is_ip(host):
+    if host is not None and not _HOST_RE.fullmatch(host) and not _is_ip(host):
         return None
     return url
 
