@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 
+import aiohttp
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.aiohttp_client import (
+    SSRFRedirectError,
+    async_get_clientsession,
+)
 from multidict import CIMultiDict, CIMultiDictProxy
 import pytest
 from yarl import URL
@@ -111,3 +115,41 @@ async def test_server_closes_without_answer(
     with pytest.raises(client.HttpRequestError) as info:
         await _request(hass, url)
     assert info.value.translation_key == "cannot_connect"
+
+
+class _SsrfBlockingSession:
+    """Stands in for HA's session when its redirect guard refuses a hop."""
+
+    def request(self, *_args: object, **_kwargs: object) -> None:
+        raise SSRFRedirectError("Redirect to a blocked address")
+
+
+async def test_blocked_redirect_is_not_retried() -> None:
+    """HA's SSRF guard becomes redirect_blocked, without retries."""
+    with pytest.raises(client.HttpRequestError) as info:
+        await client.async_request(
+            _SsrfBlockingSession(),  # type: ignore[arg-type]
+            client.RequestOptions(
+                method="GET",
+                url=URL("http://example.com/hook"),
+                headers={},
+                timeout=5,
+                verify_ssl=True,
+                retries=3,
+                max_response_size=1024,
+            ),
+        )
+    assert info.value.translation_key == "redirect_blocked"
+    assert info.value.translation_placeholders == {"host": "example.com"}
+
+
+async def test_digest_keeps_session_middlewares(hass: HomeAssistant) -> None:
+    """Digest auth is added after the session's own middlewares, not instead."""
+    session = async_get_clientsession(hass)
+    digest = aiohttp.DigestAuthMiddleware("u", "p")
+    middlewares = client._with_digest(session, digest)
+    assert middlewares is not None
+    assert middlewares[-1] is digest
+    assert tuple(middlewares[:-1]) == tuple(session._middlewares)
+    assert len(middlewares) > 1  # HA's redirect guard is kept
+    assert client._with_digest(session, None) is None

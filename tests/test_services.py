@@ -217,6 +217,20 @@ async def test_json_body_not_serializable(
     assert err.translation_key == "invalid_json"
 
 
+async def test_profile_content_type_is_kept(
+    hass: HomeAssistant, server: RecordingServer
+) -> None:
+    """A profile's Content-Type header is not replaced by the body's default."""
+    entry = await add_profile(
+        hass,
+        "Typed",
+        server.url("/"),
+        headers=[{"name": "Content-Type", "value": "application/vnd.x+json"}],
+    )
+    await send(hass, config_entry_id=entry.entry_id, url="t", json={"a": 1})
+    assert server.last.headers.getall("Content-Type") == ["application/vnd.x+json"]
+
+
 async def test_form_body(hass: HomeAssistant, server: RecordingServer) -> None:
     """A form body is sent urlencoded; a list repeats its key."""
     await send(

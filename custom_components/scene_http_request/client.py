@@ -19,6 +19,7 @@ import time
 
 import aiohttp
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.aiohttp_client import SSRFRedirectError
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
@@ -197,7 +198,7 @@ async def _async_attempt(
     hops = 0
     while True:
         same_origin = origin_of(url) == origin
-        headers, middlewares = _hop_headers(
+        headers, digest = _hop_headers(
             call_headers, options.profile, same_origin=same_origin
         )
         try:
@@ -208,7 +209,7 @@ async def _async_attempt(
                 data=body,
                 allow_redirects=False,
                 ssl=options.verify_ssl,
-                middlewares=middlewares or None,
+                middlewares=_with_digest(session, digest),
                 timeout=aiohttp.ClientTimeout(total=None),
             ) as response:
                 location = response.headers.get("Location")
@@ -247,6 +248,9 @@ async def _async_attempt(
                     response.headers,
                     content,
                 )
+        except SSRFRedirectError:
+            # HA's shared session refuses redirects from outside to a local address.
+            raise HttpRequestError("redirect_blocked", host_of(url)) from None
         except (
             aiohttp.ClientConnectorCertificateError,
             aiohttp.ClientSSLError,
@@ -269,16 +273,32 @@ async def _async_attempt(
             ) from None
 
 
+def _with_digest(
+    session: aiohttp.ClientSession, digest: aiohttp.DigestAuthMiddleware | None
+) -> tuple[aiohttp.ClientMiddlewareType, ...] | None:
+    """Return the session's middlewares plus digest auth, or None to keep them.
+
+    Passing middlewares replaces the session's own (HA's redirect guard among
+    them), so they are kept in front of the digest middleware.
+    """
+    if digest is None:
+        return None
+    session_middlewares: tuple[aiohttp.ClientMiddlewareType, ...] = tuple(
+        getattr(session, "_middlewares", ())
+    )
+    return (*session_middlewares, digest)
+
+
 def _hop_headers(
     call_headers: CIMultiDict[str], profile: Profile | None, *, same_origin: bool
-) -> tuple[CIMultiDict[str], tuple[aiohttp.DigestAuthMiddleware, ...]]:
+) -> tuple[CIMultiDict[str], aiohttp.DigestAuthMiddleware | None]:
     """Return the headers (and digest middleware) for one hop.
 
     Profile headers and credentials only go to the first request's origin; so do
     per-call credentials (Authorization, Proxy-Authorization, Cookie).
     """
     headers: CIMultiDict[str] = CIMultiDict()
-    middlewares: tuple[aiohttp.DigestAuthMiddleware, ...] = ()
+    digest = None
     if profile is not None and same_origin:
         for name, value in profile.headers:
             headers[name] = value
@@ -291,13 +311,13 @@ def _hop_headers(
                     f"Basic {base64.b64encode(credentials).decode('ascii')}"
                 )
             elif profile.auth_type == AUTH_DIGEST:
-                middlewares = (
-                    aiohttp.DigestAuthMiddleware(profile.username, profile.password),
+                digest = aiohttp.DigestAuthMiddleware(
+                    profile.username, profile.password
                 )
     for name, value in call_headers.items():
         if same_origin or name.title() not in _ORIGIN_BOUND_HEADERS:
             headers[name] = value
-    return headers, middlewares
+    return headers, digest
 
 
 def _redirect_target(current: URL, location: str, first: URL) -> URL:

@@ -132,7 +132,7 @@ def build_request(hass: HomeAssistant, data: Mapping[str, Any]) -> RequestOption
     if params := data.get(ATTR_PARAMS):
         url = url.extend_query(_pairs(params, "invalid_params"))
     headers = checked_headers(data.get(ATTR_HEADERS) or {})
-    body = _encode_body(data, headers)
+    body = _encode_body(data, headers, profile)
 
     def pick(field: str, profile_value: Any, default: Any) -> Any:
         """Return the call's value, else the profile's, else the default."""
@@ -222,7 +222,9 @@ def _pairs(mapping: dict[Any, Any], error_key: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _encode_body(data: Mapping[str, Any], headers: dict[str, str]) -> bytes | None:
+def _encode_body(
+    data: Mapping[str, Any], headers: dict[str, str], profile: Profile | None
+) -> bytes | None:
     """Encode the one body field given, setting a default Content-Type."""
     given = [field for field in _BODY_FIELDS if data.get(field) is not None]
     if len(given) > 1:
@@ -243,7 +245,8 @@ def _encode_body(data: Mapping[str, Any], headers: dict[str, str]) -> bytes | No
     else:
         body = str(value).encode()
         content_type = "text/plain; charset=utf-8"
-    if not any(name.lower() == "content-type" for name in headers):
+    profile_names = [name for name, _ in profile.headers] if profile else []
+    if not any(name.lower() == "content-type" for name in (*headers, *profile_names)):
         headers["Content-Type"] = content_type
     return body
 
