@@ -111,19 +111,12 @@ SETTINGS_SCHEMA: Final = vol.Schema(
         vol.Optional(CONF_HEADERS): ObjectSelector(
             ObjectSelectorConfig(
                 fields={
-                    CONF_HEADER_NAME: {
-                        "selector": {"text": {}},
-                        "required": True,
-                        "label": "Name",
-                    },
-                    CONF_HEADER_VALUE: {
-                        "selector": {"text": {}},
-                        "required": True,
-                        "label": "Value",
-                    },
+                    CONF_HEADER_NAME: {"selector": {"text": {}}, "required": True},
+                    CONF_HEADER_VALUE: {"selector": {"text": {}}, "required": True},
                 },
                 multiple=True,
                 label_field=CONF_HEADER_NAME,
+                translation_key="header",
             )
         ),
         vol.Required(CONF_AUTH_TYPE, default=AUTH_NONE): SelectSelector(
