@@ -1,0 +1,116 @@
+"""The scripts/develop demo on a real Home Assistant, with the tracked config/ files.
+
+scripts/develop runs the same provisioning (tests/e2e/harness.py) against config/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from .conftest import HassInstance, copy_tree_files, require_e2e
+from .harness import (
+    DEMO_PROFILE,
+    DEMO_SECRET,
+    DEMO_SECRET_PLACEHOLDER,
+    DEMO_WEBHOOK_ID,
+    DEV_CONFIG,
+    demo_banner,
+    provision_demo,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+
+DEMO_FILES = ["configuration.yaml", "automations.yaml", "scripts.yaml", "scenes.yaml"]
+
+
+@pytest.fixture(scope="module")
+def hass_config_files() -> dict[str, str]:
+    """Use the demo's tracked configuration, as scripts/develop does."""
+    require_e2e(browser=False)
+    files = copy_tree_files(DEV_CONFIG, DEMO_FILES)
+    files["secrets.yaml"] = f"{DEMO_SECRET}: {DEMO_SECRET_PLACEHOLDER}\n"
+    return files
+
+
+async def _state(hass: HassInstance, entity_id: str) -> str:
+    return str((await hass.client.get(f"/api/states/{entity_id}"))["state"])
+
+
+async def _wait_for(predicate: Any, within: float = 15.0) -> Any:
+    deadline = time.monotonic() + within
+    while True:
+        if result := await predicate():
+            return result
+        if time.monotonic() > deadline:
+            return result
+        await asyncio.sleep(0.5)
+
+
+async def test_demo_round_trip(hass: HassInstance) -> None:
+    """Provision the demo, run "Left home" and find the departure everywhere."""
+    demo = await provision_demo(hass.client, hass.config_dir)
+    assert demo.profile_created
+    assert demo.notifier_entry_id is not None
+    print(demo_banner(demo, hass.startup_seconds))  # noqa: T201
+
+    entries = await hass.client.entries()
+    assert [(item["title"], item["state"]) for item in entries] == [
+        (DEMO_PROFILE, "loaded")
+    ]
+    secrets = (hass.config_dir / "secrets.yaml").read_text(encoding="utf-8")
+    assert f"{DEMO_SECRET}: {demo.profile_entry_id}" in secrets
+
+    started = time.time()
+    body = await hass.client.post("/api/services/script/left_home?return_response")
+    reply = body["service_response"]
+    assert reply["status"] == 200
+    assert reply["profile"] == DEMO_PROFILE
+    assert reply["url"] == f"{hass.base_url}/api/webhook/{DEMO_WEBHOOK_ID}"
+
+    async def counted() -> bool:
+        return await _state(hass, "counter.departures") == "1"
+
+    assert await _wait_for(counted)
+    last = await _state(hass, "input_text.last_departure")
+    assert last.startswith("Alice left home at ")
+
+    async def csv_line() -> str:
+        text = (
+            demo.csv_path.read_text(encoding="utf-8") if demo.csv_path.exists() else ""
+        )
+        return next(
+            (line for line in text.splitlines() if "Alice,left_home" in line), ""
+        )
+
+    assert await _wait_for(csv_line)
+
+    async def logbook() -> list[dict[str, Any]]:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(started - 5))
+        items = await hass.client.get(f"/api/logbook/{stamp}")
+        return [item for item in items if item.get("name") == "Alice"]
+
+    entries_found = await _wait_for(logbook)
+    assert entries_found
+    assert entries_found[0]["message"].startswith("left home at ")
+
+    # The CSV file is served by the frontend under /local/.
+    async with hass.client.session.get(f"{hass.base_url}/local/departures.csv") as resp:
+        assert resp.status == 200
+        assert "Alice,left_home" in await resp.text()
+
+
+async def test_demo_provisioning_is_idempotent(hass: HassInstance) -> None:
+    """A second start of scripts/develop finds the profile and notifier again."""
+    demo = await provision_demo(hass.client, hass.config_dir)
+    assert not demo.profile_created
+    assert len(await hass.client.entries()) == 1
+    assert len(await hass.client.entries("file")) == 1
+
+
+async def test_no_errors_logged_by_the_integration(hass: HassInstance) -> None:
+    """The demo ran without errors from the integration."""
+    assert hass.integration_errors() == []
