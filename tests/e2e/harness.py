@@ -62,6 +62,56 @@ DEMO_HEADER = {"name": "X-Demo", "value": "scene_http_request"}
 DEMO_SECRET = "demo_profile_id"
 DEMO_SECRET_PLACEHOLDER = "created-by-scripts-develop"
 DEMO_CSV = "www/departures.csv"
+DEMO_DASHBOARD = "demo-left-home"
+DEMO_DASHBOARD_TITLE = "Left home demo"
+
+
+def demo_dashboard_config(base_url: str) -> dict[str, Any]:
+    """Return the demo dashboard: run the script, see the departures arrive."""
+    return {
+        "title": DEMO_DASHBOARD_TITLE,
+        "views": [
+            {
+                "title": "Left home",
+                "path": "left-home",
+                "cards": [
+                    {
+                        "type": "entities",
+                        "title": "Scene HTTP Request demo",
+                        "entities": [
+                            {
+                                "entity": "script.left_home",
+                                "name": "Left home (POST left_home, Demo profile)",
+                            },
+                            "counter.departures",
+                            "input_text.last_departure",
+                        ],
+                    },
+                    {
+                        "type": "logbook",
+                        "title": "Departures (webhook left_home)",
+                        # The logbook's websocket API leaves counters out.
+                        "target": {"entity_id": ["automation.record_a_departure"]},
+                        "hours_to_show": 24,
+                    },
+                    {
+                        "type": "markdown",
+                        "title": "How it works",
+                        "content": (
+                            "**Run** calls `script.left_home`, which performs "
+                            "`scene_http_request.send` (POST `left_home` with a JSON "
+                            "body) through the **Demo** profile (base URL "
+                            f"`{base_url}/api/webhook/`, header `X-Demo`). The "
+                            "webhook automation *Record a departure* stands in for "
+                            "IFTTT: it writes the logbook entry, counts the "
+                            "departure and appends a line to "
+                            "[departures.csv](/local/departures.csv)."
+                        ),
+                    },
+                ],
+            }
+        ],
+    }
 
 
 class HarnessError(RuntimeError):
@@ -652,6 +702,28 @@ async def ensure_file_notifier(client: HassClient, csv_path: Path) -> str | None
     return str(step["result"]["entry_id"])
 
 
+async def ensure_demo_dashboard(client: HassClient) -> bool:
+    """Create the demo dashboard (lovelace websocket API) once; return if created."""
+    async with client.websocket() as ws:
+        dashboards = await ws.command("lovelace/dashboards/list")
+        if any(item.get("url_path") == DEMO_DASHBOARD for item in dashboards):
+            return False
+        await ws.command(
+            "lovelace/dashboards/create",
+            url_path=DEMO_DASHBOARD,
+            title=DEMO_DASHBOARD_TITLE,
+            icon="mdi:home-export-outline",
+            show_in_sidebar=True,
+            require_admin=False,
+        )
+        await ws.command(
+            "lovelace/config/save",
+            url_path=DEMO_DASHBOARD,
+            config=demo_dashboard_config(client.base_url),
+        )
+    return True
+
+
 async def provision_demo(client: HassClient, config_dir: Path) -> Demo:
     """Create the demo profile and File notifier once; reload scripts if needed."""
     csv_path = (config_dir / DEMO_CSV).resolve()
@@ -660,6 +732,7 @@ async def provision_demo(client: HassClient, config_dir: Path) -> Demo:
     notifier_id = await ensure_file_notifier(client, csv_path)
     if update_secret(config_dir / "secrets.yaml", DEMO_SECRET, profile_id):
         await client.post("/api/services/script/reload")
+    await ensure_demo_dashboard(client)
     return Demo(
         profile_entry_id=profile_id,
         profile_created=created,
@@ -681,12 +754,13 @@ def demo_banner(demo: Demo, seconds: float | None) -> str:
             f" Log in as {USERNAME} / {PASSWORD}",
             f' Profile "{DEMO_PROFILE}" -> {url}/api/webhook/ (header X-Demo)'
             + (" [created now]" if demo.profile_created else ""),
-            ' Round trip: Overview > script "Left home" > Run',
-            "   (or Developer tools > Actions > Script: Left home > Perform action)",
+            f' Round trip: sidebar "{DEMO_DASHBOARD_TITLE}" ({url}/{DEMO_DASHBOARD})',
+            '   > "Left home" > Run: the departure shows up on the same page.',
             "   script.left_home -> scene_http_request.send POST left_home -> webhook",
             '   automation "Record a departure" -> logbook, counter, CSV file',
-            " See it: Overview (Departures, Last departure), Logbook,",
-            f"         {url}/local/departures.csv",
+            "   With the HTTP response: Settings > Developer tools > Actions >",
+            '   "Script: Left home" > Perform action.',
+            f" CSV: {url}/local/departures.csv",
             "=" * 78,
             "",
         ]

@@ -13,6 +13,7 @@ import pytest
 
 from .conftest import HassInstance, copy_tree_files, require_e2e
 from .harness import (
+    DEMO_DASHBOARD,
     DEMO_PROFILE,
     DEMO_SECRET,
     DEMO_SECRET_PLACEHOLDER,
@@ -91,11 +92,20 @@ async def test_demo_round_trip(hass: HassInstance) -> None:
     async def logbook() -> list[dict[str, Any]]:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(started - 5))
         items = await hass.client.get(f"/api/logbook/{stamp}")
-        return [item for item in items if item.get("name") == "Alice"]
+        return [item for item in items if item.get("name") == "Departure"]
 
     entries_found = await _wait_for(logbook)
     assert entries_found
-    assert entries_found[0]["message"].startswith("left home at ")
+    assert entries_found[0]["message"].startswith("Alice left home at ")
+    assert entries_found[0]["entity_id"] == "automation.record_a_departure"
+
+    # The dashboard that scripts/develop points to.
+    async with hass.client.websocket() as ws:
+        dashboards = await ws.command("lovelace/dashboards/list")
+        assert DEMO_DASHBOARD in [item["url_path"] for item in dashboards]
+        config = await ws.command("lovelace/config", url_path=DEMO_DASHBOARD)
+    cards = config["views"][0]["cards"]
+    assert cards[0]["entities"][0]["entity"] == "script.left_home"
 
     # The CSV file is served by the frontend under /local/.
     async with hass.client.session.get(f"{hass.base_url}/local/departures.csv") as resp:
@@ -109,6 +119,9 @@ async def test_demo_provisioning_is_idempotent(hass: HassInstance) -> None:
     assert not demo.profile_created
     assert len(await hass.client.entries()) == 1
     assert len(await hass.client.entries("file")) == 1
+    async with hass.client.websocket() as ws:
+        dashboards = await ws.command("lovelace/dashboards/list")
+    assert [item["url_path"] for item in dashboards].count(DEMO_DASHBOARD) == 1
 
 
 async def test_no_errors_logged_by_the_integration(hass: HassInstance) -> None:
