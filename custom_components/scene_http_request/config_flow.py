@@ -404,6 +404,7 @@ class SceneHttpRequestConfigFlow(_SettingsFlow, ConfigFlow, domain=DOMAIN):
             ),
             errors=errors,
             description_placeholders=IDENTITY_PLACEHOLDERS,
+            last_step=False,
         )
 
     async def async_step_settings(
