@@ -18,6 +18,7 @@ import random
 import time
 
 import aiohttp
+from aiohttp.http_exceptions import DecompressSizeError
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import SSRFRedirectError
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -248,29 +249,35 @@ async def _async_attempt(
                     response.headers,
                     content,
                 )
-        except SSRFRedirectError:
-            # HA's shared session refuses redirects from outside to a local address.
-            raise HttpRequestError("redirect_blocked", host_of(url)) from None
-        except (
-            aiohttp.ClientConnectorCertificateError,
-            aiohttp.ClientSSLError,
-        ) as err:
-            _LOGGER.debug("TLS failure on %s: %s", host_of(url), type(err).__name__)
-            raise HttpRequestError("ssl_error", host_of(url)) from None
-        except aiohttp.ClientResponseError as err:
-            _LOGGER.debug(
-                "Malformed response from %s: HTTP %s", host_of(url), err.status
-            )
-            raise _RetryableError(
-                HttpRequestError("invalid_response", host_of(url))
-            ) from None
         except (aiohttp.ClientError, OSError) as err:
-            _LOGGER.debug(
-                "Connection failure on %s: %s", host_of(url), type(err).__name__
-            )
-            raise _RetryableError(
-                HttpRequestError("cannot_connect", host_of(url))
-            ) from None
+            raise _failure(err, url, options.max_response_size) from None
+
+
+def _failure(err: BaseException, url: URL, limit: int) -> Exception:
+    """Map an aiohttp or socket error to the error to raise (retryable or not)."""
+    host = host_of(url)
+    _LOGGER.debug("%s on %s", type(err).__name__, host)
+    if isinstance(err, SSRFRedirectError):
+        # HA's shared session refuses redirects from outside to a local address.
+        return HttpRequestError("redirect_blocked", host)
+    if isinstance(err, aiohttp.ClientSSLError):
+        return HttpRequestError("ssl_error", host)
+    if _is_decompress_limit(err):
+        # aiohttp < 3.14 inflates a whole read at once, up to 32 MiB.
+        return HttpRequestError("response_too_large", host, limit=str(limit))
+    if isinstance(err, aiohttp.ClientResponseError):
+        return _RetryableError(HttpRequestError("invalid_response", host))
+    return _RetryableError(HttpRequestError("cannot_connect", host))
+
+
+def _is_decompress_limit(err: BaseException) -> bool:
+    """Return whether err comes from aiohttp's own decompression size limit."""
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, DecompressSizeError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _with_digest(

@@ -68,7 +68,7 @@ from .const import (
     MIN_TIMEOUT,
 )
 from .profile import SceneHttpRequestConfigEntry, profile_from_entry
-from .validation import is_header_name, is_header_value, normalize_base_url
+from .validation import is_allowed_header, is_header_value, normalize_base_url
 
 if TYPE_CHECKING:
     # HA 2026.10+ installs probatio as `voluptuous` and types its APIs with it.
@@ -183,7 +183,7 @@ def _validate_headers(raw_headers: Any, errors: dict[str, str]) -> list[dict[str
     for item in raw_headers or ():
         name = str(item.get(CONF_HEADER_NAME, "")).strip()
         value = str(item.get(CONF_HEADER_VALUE, "")).strip()
-        if not is_header_name(name) or not is_header_value(value):
+        if not is_allowed_header(name, value):
             errors[CONF_HEADERS] = "invalid_header"
         headers.append({CONF_HEADER_NAME: name, CONF_HEADER_VALUE: value})
     return headers

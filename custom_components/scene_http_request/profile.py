@@ -30,7 +30,12 @@ from .const import (
     MAX_TIMEOUT,
     MIN_TIMEOUT,
 )
-from .validation import is_header_name, is_header_value, normalize_base_url, origin_of
+from .validation import (
+    is_allowed_header,
+    is_header_value,
+    normalize_base_url,
+    origin_of,
+)
 
 type SceneHttpRequestConfigEntry = ConfigEntry["Profile"]
 
@@ -152,7 +157,7 @@ def _stored_header(item: Any) -> tuple[str, str]:
     value = item.get(CONF_HEADER_VALUE)
     if not isinstance(name, str) or not isinstance(value, str):
         raise InvalidProfileError(CONF_HEADERS)
-    if not is_header_name(name) or not is_header_value(value):
+    if not is_allowed_header(name, value):
         raise InvalidProfileError(CONF_HEADERS)
     return (name, value)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+import math
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -57,6 +58,23 @@ else:
     import voluptuous as vol
 
 _BODY_FIELDS = (ATTR_JSON, ATTR_FORM, ATTR_BODY)
+
+
+def _finite(kind: type[float]) -> Callable[[Any], float]:
+    """Coerce to kind; infinite or out-of-range numbers are vol.Invalid, not crashes."""
+
+    def coerce(value: Any) -> float:
+        try:
+            number = kind(value)
+            if not math.isfinite(number):
+                raise ValueError  # noqa: TRY301 - one error path for every bad number
+        except TypeError, ValueError, OverflowError:
+            raise vol.Invalid(f"expected a finite {kind.__name__}") from None
+        return number
+
+    return coerce
+
+
 _MAX_REASON_LENGTH = 100
 
 SEND_SCHEMA = vol.Schema(
@@ -72,16 +90,16 @@ SEND_SCHEMA = vol.Schema(
         vol.Optional(ATTR_FORM): vol.Any(None, dict),
         vol.Optional(ATTR_BODY): vol.Any(None, cv.string),
         vol.Optional(ATTR_TIMEOUT): vol.All(
-            vol.Coerce(float), vol.Range(min=MIN_TIMEOUT, max=MAX_TIMEOUT)
+            _finite(float), vol.Range(min=MIN_TIMEOUT, max=MAX_TIMEOUT)
         ),
         vol.Optional(ATTR_VERIFY_SSL): cv.boolean,
         vol.Optional(ATTR_ALLOW_REDIRECTS, default=True): cv.boolean,
         vol.Optional(ATTR_FAIL_ON_HTTP_ERROR, default=True): cv.boolean,
         vol.Optional(ATTR_RETRIES, default=0): vol.All(
-            vol.Coerce(int), vol.Range(min=0, max=MAX_RETRIES)
+            _finite(int), vol.Range(min=0, max=MAX_RETRIES)
         ),
         vol.Optional(ATTR_MAX_RESPONSE_SIZE): vol.All(
-            vol.Coerce(int), vol.Range(min=1, max=MAX_RESPONSE_SIZE_LIMIT)
+            _finite(int), vol.Range(min=1, max=MAX_RESPONSE_SIZE_LIMIT)
         ),
     }
 )
@@ -130,7 +148,11 @@ def build_request(hass: HomeAssistant, data: Mapping[str, Any]) -> RequestOption
     if profile is None:
         profile = match_profile(_loaded_profiles(hass), url)
     if params := data.get(ATTR_PARAMS):
-        url = url.extend_query(_pairs(params, "invalid_params"))
+        pairs = _pairs(params, "invalid_params")
+        try:
+            url = url.extend_query(pairs)
+        except ValueError:  # text UTF-8 can't encode (a lone surrogate)
+            raise validation_error("invalid_params", name=pairs[0][0][:64]) from None
     headers = checked_headers(data.get(ATTR_HEADERS) or {})
     body = _encode_body(data, headers, profile)
 
@@ -239,12 +261,16 @@ def _encode_body(
         except TypeError:
             raise validation_error("invalid_json") from None
         content_type = "application/json"
-    elif field == ATTR_FORM:
-        body = urlencode(_pairs(value, "invalid_form")).encode()
-        content_type = "application/x-www-form-urlencoded"
     else:
-        body = str(value).encode()
-        content_type = "text/plain; charset=utf-8"
+        try:
+            if field == ATTR_FORM:
+                body = urlencode(_pairs(value, "invalid_form")).encode()
+                content_type = "application/x-www-form-urlencoded"
+            else:
+                body = str(value).encode()
+                content_type = "text/plain; charset=utf-8"
+        except UnicodeEncodeError:
+            raise validation_error("invalid_text", field=field) from None
     profile_names = [name for name, _ in profile.headers] if profile else []
     if not any(name.lower() == "content-type" for name in (*headers, *profile_names)):
         headers["Content-Type"] = content_type

@@ -15,7 +15,23 @@ from .const import DOMAIN
 # Always used with fullmatch: "$" would also match before a trailing newline.
 _TOKEN_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _HOST_RE = re.compile(r"[A-Za-z0-9._\-]+")
-_FORBIDDEN_VALUE_CHARS = frozenset("\r\n\0")
+# RFC 9110 section 5.5: field values hold no control character but HTAB; a lone
+# surrogate can't be encoded at all.
+_FORBIDDEN_VALUE_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]")
+# Framing and connection headers belong to the client: a caller's value would make
+# the message ambiguous (RFC 9112 section 6.3) or break the connection.
+RESERVED_HEADERS = frozenset(
+    {
+        "connection",
+        "content-length",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -34,8 +50,20 @@ def is_header_name(name: str) -> bool:
 
 
 def is_header_value(value: str) -> bool:
-    """Return whether value is free of CR, LF and NUL."""
-    return _FORBIDDEN_VALUE_CHARS.isdisjoint(value)
+    """Return whether value has no control character (but HTAB) nor surrogate."""
+    return _FORBIDDEN_VALUE_RE.search(value) is None
+
+
+def is_allowed_header(name: str, value: str) -> bool:
+    """Return whether a profile may store this header (name, value and not reserved)."""
+    return (
+        is_header_name(name) and not is_reserved_header(name) and is_header_value(value)
+    )
+
+
+def is_reserved_header(name: str) -> bool:
+    """Return whether the client alone may set this header (framing, connection)."""
+    return name.lower() in RESERVED_HEADERS
 
 
 def header_value_to_str(value: Any) -> str:
@@ -56,6 +84,8 @@ def checked_headers(headers: dict[Any, Any]) -> dict[str, str]:
         name = str(raw_name)
         if not is_header_name(name):
             raise validation_error("invalid_header_name", name=name[:64])
+        if is_reserved_header(name):
+            raise validation_error("reserved_header", name=name)
         try:
             value = header_value_to_str(raw_value)
         except TypeError:
