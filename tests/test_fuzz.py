@@ -629,12 +629,6 @@ def test_infinite_numbers_are_schema_errors(field: str, value: float) -> None:
         pytest.param({"url": "http://127.0.0.1/?q=\ud800"}, id="url-query"),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="a lone surrogate in the URL or params passes validation and is then "
-    "dropped without a word (yarl 1.25 when quoting; aiohttp's writer with yarl "
-    "1.22): the request goes to /?a= or /xy instead of failing",
-)
 def test_lone_surrogate_in_url_or_params_is_refused(
     hass: HomeAssistant, data: dict[str, Any]
 ) -> None:

@@ -1249,3 +1249,20 @@ async def test_validation_does_no_io(
     with pytest.raises(ServiceValidationError):
         await send(hass, **data)
     assert aioclient_mock.call_count == 0
+
+
+async def test_placeholders_echo_input_safely(hass: HomeAssistant) -> None:
+    """Echoed names are shortened, with control characters and surrogates escaped."""
+    err = await send_error(
+        hass,
+        ServiceValidationError,
+        url="http://example.com/",
+        headers={"X-Évil\r\n\ud800" + "a" * 100: "v"},
+    )
+    assert err.translation_key == "invalid_header_name"
+    assert err.translation_placeholders is not None
+    name = err.translation_placeholders["name"]
+    assert name.startswith("X-Évil\\x0d\\x0a\\ud800a")
+    assert "\r" not in name
+    assert len(name) < 90
+    name.encode()  # a surrogate would make the message unencodable

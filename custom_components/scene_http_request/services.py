@@ -49,7 +49,12 @@ from .const import (
 )
 from .content import decode_content, parse_content_type
 from .profile import Profile, SceneHttpRequestConfigEntry, match_profile
-from .validation import checked_headers, parse_http_url, validation_error
+from .validation import (
+    checked_headers,
+    is_encodable,
+    parse_http_url,
+    validation_error,
+)
 
 if TYPE_CHECKING:
     # HA 2026.10+ installs probatio as `voluptuous` and types its APIs with it.
@@ -148,11 +153,7 @@ def build_request(hass: HomeAssistant, data: Mapping[str, Any]) -> RequestOption
     if profile is None:
         profile = match_profile(_loaded_profiles(hass), url)
     if params := data.get(ATTR_PARAMS):
-        pairs = _pairs(params, "invalid_params")
-        try:
-            url = url.extend_query(pairs)
-        except ValueError:  # text UTF-8 can't encode (a lone surrogate)
-            raise validation_error("invalid_params", name=pairs[0][0][:64]) from None
+        url = url.extend_query(_pairs(params, "invalid_params"))
     headers = checked_headers(data.get(ATTR_HEADERS) or {})
     body = _encode_body(data, headers, profile)
 
@@ -204,7 +205,7 @@ def _resolve_url(raw: str, profile: Profile | None) -> URL:
     if url is None:
         raise validation_error("invalid_url")
     if url.scheme and url.scheme not in ("http", "https"):
-        raise validation_error("unsupported_scheme", scheme=url.scheme[:20])
+        raise validation_error("unsupported_scheme", scheme=url.scheme)
     if not url.scheme:
         if url.absolute:  # "//host/path" has no scheme to go with its host
             raise validation_error("invalid_url")
@@ -238,9 +239,10 @@ def _pairs(mapping: dict[Any, Any], error_key: str) -> list[tuple[str, str]]:
     for key, value in mapping.items():
         for item in value if isinstance(value, list) else [value]:
             text = _scalar_to_str(item)
-            if text is None:
-                raise validation_error(error_key, name=str(key)[:64])
-            pairs.append((str(key), text))
+            name = str(key)
+            if text is None or not is_encodable(name) or not is_encodable(text):
+                raise validation_error(error_key, name=name)
+            pairs.append((name, text))
     return pairs
 
 
@@ -261,16 +263,15 @@ def _encode_body(
         except TypeError:
             raise validation_error("invalid_json") from None
         content_type = "application/json"
+    elif field == ATTR_FORM:
+        body = urlencode(_pairs(value, "invalid_form")).encode()
+        content_type = "application/x-www-form-urlencoded"
     else:
-        try:
-            if field == ATTR_FORM:
-                body = urlencode(_pairs(value, "invalid_form")).encode()
-                content_type = "application/x-www-form-urlencoded"
-            else:
-                body = str(value).encode()
-                content_type = "text/plain; charset=utf-8"
-        except UnicodeEncodeError:
-            raise validation_error("invalid_text", field=field) from None
+        text = str(value)
+        if not is_encodable(text):
+            raise validation_error("invalid_text", field=field)
+        body = text.encode()
+        content_type = "text/plain; charset=utf-8"
     profile_names = [name for name, _ in profile.headers] if profile else []
     if not any(name.lower() == "content-type" for name in (*headers, *profile_names)):
         headers["Content-Type"] = content_type

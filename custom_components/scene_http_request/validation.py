@@ -18,6 +18,8 @@ _HOST_RE = re.compile(r"[A-Za-z0-9._\-]+")
 # RFC 9110 section 5.5: field values hold no control character but HTAB; a lone
 # surrogate can't be encoded at all.
 _FORBIDDEN_VALUE_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 # Framing and connection headers belong to the client: a caller's value would make
 # the message ambiguous (RFC 9112 section 6.3) or break the connection.
 RESERVED_HEADERS = frozenset(
@@ -36,12 +38,24 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def validation_error(key: str, **placeholders: str) -> ServiceValidationError:
-    """Return a translated validation error of this integration."""
+    """Return a translated validation error of this integration.
+
+    Placeholders echo the caller's input: they are shortened and made printable.
+    """
     return ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key=key,
-        translation_placeholders=placeholders or None,
+        translation_placeholders={
+            name: _printable(value) for name, value in placeholders.items()
+        }
+        or None,
     )
+
+
+def _printable(text: str) -> str:
+    """Return text shortened, with surrogates and control characters escaped."""
+    text = text[:64].encode("utf-8", "backslashreplace").decode("utf-8")
+    return _CONTROL_RE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def is_header_name(name: str) -> bool:
@@ -59,6 +73,11 @@ def is_allowed_header(name: str, value: str) -> bool:
     return (
         is_header_name(name) and not is_reserved_header(name) and is_header_value(value)
     )
+
+
+def is_encodable(text: str) -> bool:
+    """Return whether UTF-8 can encode text (it has no lone surrogate)."""
+    return _SURROGATE_RE.search(text) is None
 
 
 def is_reserved_header(name: str) -> bool:
@@ -83,7 +102,7 @@ def checked_headers(headers: dict[Any, Any]) -> dict[str, str]:
     for raw_name, raw_value in headers.items():
         name = str(raw_name)
         if not is_header_name(name):
-            raise validation_error("invalid_header_name", name=name[:64])
+            raise validation_error("invalid_header_name", name=name)
         if is_reserved_header(name):
             raise validation_error("reserved_header", name=name)
         try:
@@ -98,7 +117,11 @@ def checked_headers(headers: dict[Any, Any]) -> dict[str, str]:
 
 def parse_http_url(raw: str) -> URL | None:
     """Parse raw as a URL, or return None when it is not one."""
-    if any(char in raw for char in "\r\n\0\t") or raw != raw.strip():
+    if (
+        any(char in raw for char in "\r\n\0\t")
+        or raw != raw.strip()
+        or not is_encodable(raw)
+    ):
         return None
     try:
         url = URL(raw)
