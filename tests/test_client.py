@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncGenerator
 
 import aiohttp
+from aiohttp.http_exceptions import DecompressSizeError
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import (
     SSRFRedirectError,
@@ -153,3 +154,24 @@ async def test_digest_keeps_session_middlewares(hass: HomeAssistant) -> None:
     assert tuple(middlewares[:-1]) == tuple(session._middlewares)
     assert len(middlewares) > 1  # HA's redirect guard is kept
     assert client._with_digest(session, None) is None
+
+
+def test_decompress_limit_of_old_aiohttp_is_too_large() -> None:
+    """Aiohttp's own inflate limit (aiohttp < 3.14) is response_too_large."""
+    err = aiohttp.ClientPayloadError("Response payload is not completed")
+    err.__cause__ = DecompressSizeError("Decompressed data exceeds the limit")
+    error = client._failure(err, URL("http://example.com/secret"), 1024)
+    assert isinstance(error, client.HttpRequestError)
+    assert error.translation_key == "response_too_large"
+    assert error.translation_placeholders == {"host": "example.com", "limit": "1024"}
+
+
+def test_other_payload_errors_are_retryable() -> None:
+    """A body cut short is cannot_connect, and may be retried."""
+    error = client._failure(
+        aiohttp.ClientPayloadError("Response payload is not completed"),
+        URL("http://example.com/"),
+        1024,
+    )
+    assert isinstance(error, client._RetryableError)
+    assert error.error.translation_key == "cannot_connect"

@@ -45,6 +45,8 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _ORIGIN_BOUND_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
 _BODY_HEADERS = ("Content-Type", "Content-Length", "Content-Encoding")
 _CHUNK_SIZE = 64 * 1024
+# Each attempt runs under asyncio.timeout, which covers redirects and the body too.
+_NO_CLIENT_TIMEOUT = aiohttp.ClientTimeout(total=None)
 _async_sleep = asyncio.sleep  # replaced by tests that check retry delays
 
 
@@ -111,7 +113,6 @@ async def async_request(
     session: aiohttp.ClientSession, options: RequestOptions
 ) -> HttpResult:
     """Send a request, retrying as asked, and return the final response."""
-    host = host_of(options.url)
     started = time.monotonic()
     attempt = 0
     while True:
@@ -124,18 +125,19 @@ async def async_request(
                     session, options
                 )
         except TimeoutError:
-            failure = HttpRequestError("timeout", host)
+            failure = HttpRequestError("timeout", host_of(options.url))
         except _RetryableError as err:
             failure = err.error
         else:
-            _LOGGER.debug(
-                "%s %s: HTTP %s in %.3f s (attempt %s)",
-                options.method,
-                host,
-                status,
-                time.monotonic() - started,
-                attempt,
-            )
+            if _LOGGER.isEnabledFor(logging.DEBUG):
+                _LOGGER.debug(
+                    "%s %s: HTTP %s in %.3f s (attempt %s)",
+                    options.method,
+                    host_of(url),
+                    status,
+                    time.monotonic() - started,
+                    attempt,
+                )
             if status not in RETRY_STATUSES or attempt > options.retries:
                 return HttpResult(
                     status=status,
@@ -151,7 +153,7 @@ async def async_request(
             _LOGGER.debug(
                 "%s %s: %s after %.3f s (attempt %s)",
                 options.method,
-                host,
+                host_of(options.url),
                 failure.translation_key,
                 time.monotonic() - started,
                 attempt,
@@ -159,7 +161,9 @@ async def async_request(
             if attempt > options.retries:
                 raise failure
         delay = retry_after if retry_after is not None else _backoff(attempt)
-        _LOGGER.debug("%s %s: retrying in %.2f s", options.method, host, delay)
+        _LOGGER.debug(
+            "%s %s: retrying in %.2f s", options.method, host_of(options.url), delay
+        )
         await _async_sleep(delay)
 
 
@@ -211,7 +215,7 @@ async def _async_attempt(
                 allow_redirects=False,
                 ssl=options.verify_ssl,
                 middlewares=_with_digest(session, digest),
-                timeout=aiohttp.ClientTimeout(total=None),
+                timeout=_NO_CLIENT_TIMEOUT,
             ) as response:
                 location = response.headers.get("Location")
                 if (
@@ -359,21 +363,26 @@ async def _read_capped(
     if method == "HEAD":
         return b""
     declared = response.headers.get("Content-Length", "")
-    if (
-        declared.isdigit()
-        and int(declared) > limit
-        and "Content-Encoding" not in response.headers
-    ):
-        response.close()
-        if lenient:
-            return b""
-        raise HttpRequestError("response_too_large", host_of(url), limit=str(limit))
-    buffer = bytearray()
+    if declared.isdigit() and "Content-Encoding" not in response.headers:
+        if int(declared) > limit:
+            return _too_large(response, url, limit, lenient=lenient)
+        # The body can't grow past its Content-Length: read it in one go.
+        return await response.read()
+    chunks: list[bytes] = []
+    size = 0
     async for chunk in response.content.iter_chunked(_CHUNK_SIZE):
-        if len(buffer) + len(chunk) > limit:
-            response.close()
-            if lenient:
-                return b""
-            raise HttpRequestError("response_too_large", host_of(url), limit=str(limit))
-        buffer += chunk
-    return bytes(buffer)
+        size += len(chunk)
+        if size > limit:
+            return _too_large(response, url, limit, lenient=lenient)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(
+    response: aiohttp.ClientResponse, url: URL, limit: int, *, lenient: bool
+) -> bytes:
+    """Drop the connection; return nothing when lenient, else raise."""
+    response.close()
+    if lenient:
+        return b""
+    raise HttpRequestError("response_too_large", host_of(url), limit=str(limit))

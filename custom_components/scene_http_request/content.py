@@ -8,6 +8,7 @@ from typing import Any
 from homeassistant.util.json import json_loads
 
 CONTENT_BASE64 = "base64"
+_UTF8 = frozenset({"utf-8", "utf8"})
 
 _JSON_TYPES = frozenset({"application/json", "text/json"})
 _BINARY_PREFIXES = ("image/", "audio/", "video/", "font/")
@@ -63,14 +64,18 @@ def decode_content(
         return None, None
     if _is_binary_type(media_type):
         return base64.b64encode(body).decode("ascii"), CONTENT_BASE64
+    if is_json_type(media_type):
+        # orjson reads UTF-8 bytes directly; other charsets are decoded first.
+        utf8 = (charset or "utf-8").lower() in _UTF8
+        source = body if utf8 else _decode_text(body, charset)
+        if source is not None:
+            try:
+                return json_loads(source), None
+            except ValueError:
+                pass
     text = _decode_text(body, charset)
     if text is None:
         return base64.b64encode(body).decode("ascii"), CONTENT_BASE64
-    if is_json_type(media_type):
-        try:
-            return json_loads(text), None
-        except ValueError:
-            pass
     return text, None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -59,17 +59,25 @@ class Profile:
     timeout: float | None = None
     verify_ssl: bool | None = None
     max_response_size: int | None = None
+    base_origin: tuple[str, str, int | None] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def supplies_secrets(self) -> bool:
         """Return whether the profile adds headers or credentials to a request."""
         return bool(self.headers) or self.auth_type != AUTH_NONE
 
+    def __post_init__(self) -> None:
+        """Compute the base URL's origin once; every request compares with it."""
+        origin = None if self.base_url is None else origin_of(self.base_url)
+        object.__setattr__(self, "base_origin", origin)
+
     def covers(self, url: URL) -> bool:
         """Return whether an absolute URL lies inside the base URL."""
         if self.base_url is None:
             return True
-        if origin_of(url) != origin_of(self.base_url):
+        if origin_of(url) != self.base_origin:
             return False
         path = url.raw_path or "/"
         base_path = self.base_url.raw_path
@@ -77,7 +85,7 @@ class Profile:
 
     def same_origin(self, url: URL) -> bool:
         """Return whether url has the base URL's origin (always false without one)."""
-        return self.base_url is not None and origin_of(url) == origin_of(self.base_url)
+        return self.base_url is not None and origin_of(url) == self.base_origin
 
 
 def profile_from_entry(

@@ -158,8 +158,6 @@ def normalize_base_url(raw: str) -> URL:
         raise ValueError("invalid_url")
     if url.scheme not in _DEFAULT_PORTS:
         raise ValueError("unsupported_scheme")
-    if not url.host:
-        raise ValueError("invalid_url")
     if url.user is not None or url.password is not None:
         raise ValueError("url_has_credentials")
     if url.raw_query_string or url.raw_fragment:
