@@ -37,6 +37,8 @@ from custom_components.scene_http_request.const import (
 )
 from custom_components.scene_http_request.validation import header_value_to_str
 
+from .server import RawServer
+
 TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 # What RFC 9110 forbids in a field value: controls other than HTAB, and DEL.
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
@@ -317,65 +319,29 @@ async def test_validation_accepts_clean_requests_only(
 # --------------------------------------------------------------------------------
 
 
-class RecordingRawServer:
-    """A raw HTTP/1.1 server on 127.0.0.1 that keeps the bytes of every request.
+async def answer_every_request(
+    server: RawServer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
+    """Record each request of a connection and answer it with a small JSON body.
 
-    It frames bodies by Content-Length only: a request that also says
+    Bodies are framed by Content-Length only: a request that also says
     Transfer-Encoding would be ambiguous, and the test checks none is sent.
     """
-
-    def __init__(self) -> None:
-        """Start with nothing received."""
-        self.requests: list[tuple[bytes, bytes]] = []
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.port = 0
-
-    async def start(self) -> None:
-        """Listen on an ephemeral port."""
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def _serve(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = re.search(rb"\r\ncontent-length: *(\d+)", head, re.IGNORECASE)
-                body = await reader.readexactly(int(length.group(1))) if length else b""
-                self.requests.append((head, body))
-                writer.write(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                    b"Content-Length: 2\r\n\r\n"
-                )
-                if not head.startswith(b"HEAD "):
-                    writer.write(b"{}")
-                await writer.drain()
-        except ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError:
-            pass
-        finally:
-            writer.close()
-            self._tasks.discard(task)
-
-    async def close(self) -> None:
-        """Stop listening and end every connection."""
-        assert self._server is not None
-        self._server.close()
-        self._server.close_clients()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._server.wait_closed()
+    while True:
+        raw = await server.request(reader)
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 2\r\n\r\n"
+        )
+        if not raw.startswith(b"HEAD "):
+            writer.write(b"{}")
+        await writer.drain()
 
 
 @pytest.fixture
-async def raw_server(socket_enabled: None) -> AsyncGenerator[RecordingRawServer]:
+async def raw_server(socket_enabled: None) -> AsyncGenerator[RawServer]:
     """A recording raw server."""
-    server = RecordingRawServer()
+    server = RawServer(answer_every_request)
     await server.start()
     yield server
     await server.close()
@@ -465,7 +431,7 @@ def check_received(
 
 
 async def test_network_never_sends_crlf(
-    hass: HomeAssistant, raw_server: RecordingRawServer
+    hass: HomeAssistant, raw_server: RawServer
 ) -> None:
     """Through the real client: no CR/LF reaches the wire inside a header.
 
@@ -502,7 +468,8 @@ async def test_network_never_sends_crlf(
             raise
         sent += 1
         assert len(raw_server.requests) == before + 1
-        check_received(data, options, *raw_server.requests[-1])
+        head, end_of_head, body = raw_server.requests[-1].partition(b"\r\n\r\n")
+        check_received(data, options, head + end_of_head, body)
 
     await hass.async_add_executor_job(check)
     assert not unexpected
@@ -520,7 +487,7 @@ async def test_network_never_sends_crlf(
     "value", ["\x01", "a\x0bb", "\x1f", "x\x7f", "\ud800", "a\udfffb"]
 )
 async def test_header_value_with_control_character_is_refused(
-    hass: HomeAssistant, raw_server: RecordingRawServer, value: str
+    hass: HomeAssistant, raw_server: RawServer, value: str
 ) -> None:
     """A header value with a control character or a lone surrogate is refused.
 
@@ -570,7 +537,7 @@ def test_body_with_lone_surrogate_is_refused(
 )
 async def test_framing_headers_are_refused(
     hass: HomeAssistant,
-    raw_server: RecordingRawServer,
+    raw_server: RawServer,
     headers: dict[str, str],
     body: dict[str, Any],
 ) -> None:

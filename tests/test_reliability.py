@@ -49,7 +49,7 @@ from custom_components.scene_http_request.const import (
     SERVICE_SEND,
 )
 
-from .server import make_self_signed_cert
+from .server import RawHandler, RawServer, make_self_signed_cert, read_request
 
 # How much later than the timeout a timed-out call may end (event loop, teardown).
 MARGIN = 0.5
@@ -83,82 +83,6 @@ OK_RESPONSE = (
 # --------------------------------------------------------------------------------
 # Servers
 # --------------------------------------------------------------------------------
-
-
-async def read_request(reader: asyncio.StreamReader) -> bytes:
-    """Read one HTTP/1.1 request (head and Content-Length body) off a stream."""
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip())
-    body = await reader.readexactly(length) if length else b""
-    return head + body
-
-
-type RawHandler = Callable[
-    ["RawServer", asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]
-]
-
-
-@dataclass
-class RawServer:
-    """A TCP server on loopback that answers with whatever bytes a test scripts."""
-
-    handler: RawHandler
-    host: str = "127.0.0.1"
-    requests: list[bytes] = field(default_factory=list)
-    connections: int = 0
-    port: int = 0
-    _server: asyncio.Server | None = None
-    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
-
-    async def start(self) -> None:
-        """Listen on an ephemeral port."""
-        self._server = await asyncio.start_server(self._serve, self.host, 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    @property
-    def netloc(self) -> str:
-        """Return host:port as the action's messages spell it."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
-
-    def url(self, path: str = "/") -> str:
-        """Return the http URL of path on this server."""
-        return f"http://{self.netloc}{path}"
-
-    async def request(self, reader: asyncio.StreamReader) -> bytes:
-        """Read and record one request."""
-        raw = await read_request(reader)
-        self.requests.append(raw)
-        return raw
-
-    async def _serve(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        self.connections += 1
-        try:
-            await self.handler(self, reader, writer)
-        except ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError:
-            pass
-        finally:
-            writer.close()
-            self._tasks.discard(task)
-
-    async def close(self) -> None:
-        """Stop listening, cut every connection and end every handler."""
-        assert self._server is not None
-        self._server.close()
-        self._server.close_clients()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._server.wait_closed()
 
 
 @dataclass
