@@ -51,6 +51,7 @@ from .content import decode_content, parse_content_type
 from .profile import Profile, SceneHttpRequestConfigEntry, match_profile
 from .validation import (
     checked_headers,
+    header_value_to_str,
     is_encodable,
     parse_http_url,
     validation_error,
@@ -224,13 +225,13 @@ def _resolve_url(raw: str, profile: Profile | None) -> URL:
 
 
 def _scalar_to_str(value: Any) -> str | None:
+    """Stringify a params or form value (None is empty); None when not a scalar."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str | int | float):
-        return str(value)
-    return None
+    try:
+        return header_value_to_str(value)
+    except TypeError:
+        return None
 
 
 def _pairs(mapping: dict[Any, Any], error_key: str) -> list[tuple[str, str]]:
