@@ -17,6 +17,10 @@ import pytest
 from yarl import URL
 
 from custom_components.scene_http_request import client
+from custom_components.scene_http_request.deadline import (
+    Deadlines,
+    async_get_deadlines,
+)
 
 
 @pytest.mark.parametrize(
@@ -85,6 +89,7 @@ async def _request(hass: HomeAssistant, url: str, retries: int = 0) -> None:
             retries=retries,
             max_response_size=1024,
         ),
+        async_get_deadlines(hass),
     )
 
 
@@ -127,6 +132,7 @@ class _SsrfBlockingSession:
 
 async def test_blocked_redirect_is_not_retried() -> None:
     """HA's SSRF guard becomes redirect_blocked, without retries."""
+    deadlines = Deadlines(asyncio.get_running_loop())
     with pytest.raises(client.HttpRequestError) as info:
         await client.async_request(
             _SsrfBlockingSession(),  # type: ignore[arg-type]
@@ -139,7 +145,9 @@ async def test_blocked_redirect_is_not_retried() -> None:
                 retries=3,
                 max_response_size=1024,
             ),
+            deadlines,
         )
+    deadlines.close()
     assert info.value.translation_key == "redirect_blocked"
     assert info.value.translation_placeholders == {"host": "example.com"}
 
@@ -175,3 +183,26 @@ def test_other_payload_errors_are_retryable() -> None:
     )
     assert isinstance(error, client._RetryableError)
     assert error.error.translation_key == "cannot_connect"
+
+
+async def test_cancelled_request_stays_cancelled(
+    hass: HomeAssistant, socket_enabled: None
+) -> None:
+    """Cancelling the caller (a script stopped) is not reported as a timeout."""
+    release = asyncio.Event()
+
+    async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        await release.wait()
+        writer.close()
+
+    server = await asyncio.start_server(hang, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    task = asyncio.create_task(_request(hass, f"http://127.0.0.1:{port}/"))
+    await asyncio.sleep(0.1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    release.set()
+    server.close()
+    await server.wait_closed()

@@ -12,6 +12,7 @@ from custom_components.scene_http_request.const import MAX_RESPONSE_SIZE_LIMIT
 from custom_components.scene_http_request.profile import (
     InvalidProfileError,
     Profile,
+    ProfileIndex,
     match_profile,
     profile_from_entry,
 )
@@ -418,3 +419,59 @@ def test_match_profile_without_profiles() -> None:
     """No profile, or only profiles without a base URL, match nothing."""
     assert match_profile([], URL("https://x.com/")) is None
     assert match_profile([_profile(None)], URL("https://x.com/")) is None
+
+
+# ------------------------------------------------------------------ ProfileIndex
+
+
+def _resolve_counting(calls: list[str]) -> Any:
+    def resolve(raw: str) -> URL:
+        calls.append(raw)
+        return URL(raw)
+
+    return resolve
+
+
+def test_profile_index_caches_until_profiles_change() -> None:
+    """A URL is matched once; adding or removing a profile matches it again."""
+    index = ProfileIndex()
+    calls: list[str] = []
+    resolve = _resolve_counting(calls)
+    url = "https://api.example.com/v1/items"
+    assert index.match(url, resolve) == (URL(url), None)
+    assert index.match(url, resolve) == (URL(url), None)
+    assert calls == [url]
+    api = _profile("https://api.example.com/v1/", "api")
+    index.add(api)
+    assert index.profiles == [api]
+    assert index.match(url, resolve) == (URL(url), api)
+    assert len(calls) == 2
+    index.remove("api")
+    index.remove("api")  # removing twice is harmless
+    assert index.profiles == []
+    assert index.match(url, resolve) == (URL(url), None)
+    assert len(calls) == 3
+
+
+def test_profile_index_does_not_cache_refusals() -> None:
+    """A URL that resolve refuses is refused again on the next call."""
+    index = ProfileIndex()
+    calls: list[str] = []
+
+    def refuse(raw: str) -> URL:
+        calls.append(raw)
+        raise ValueError(raw)
+
+    for _ in range(2):
+        with pytest.raises(ValueError, match="bad"):
+            index.match("bad", refuse)
+    assert calls == ["bad", "bad"]
+
+
+def test_profile_index_cache_is_bounded() -> None:
+    """Endless distinct URLs (a templated query) do not grow the cache forever."""
+    index = ProfileIndex()
+    resolve = _resolve_counting([])
+    for number in range(1000):
+        index.match(f"https://x.com/?n={number}", resolve)
+    assert len(index._matches) <= 256

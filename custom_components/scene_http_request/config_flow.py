@@ -67,6 +67,7 @@ from .const import (
     MAX_TIMEOUT,
     MIN_TIMEOUT,
 )
+from .deadline import async_get_deadlines
 from .profile import SceneHttpRequestConfigEntry, profile_from_entry
 from .validation import is_allowed_header, is_header_value, normalize_base_url
 
@@ -345,6 +346,7 @@ class _SettingsFlow(ConfigEntryBaseFlow):
                     ),
                     profile=profile,
                 ),
+                async_get_deadlines(self.hass),
             )
         except HttpRequestError as err:
             reason = _TEST_ERRORS.get(str(err.translation_key), "cannot_connect")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from functools import lru_cache
 from typing import Any
 
 from homeassistant.util.json import json_loads
@@ -26,8 +27,12 @@ _BINARY_TYPES = frozenset(
 )
 
 
+@lru_cache(maxsize=64)
 def parse_content_type(header: str | None) -> tuple[str | None, str | None]:
-    """Return the lower-case media type and the charset of a Content-Type value."""
+    """Return the lower-case media type and the charset of a Content-Type value.
+
+    Cached: a server sends the same few values again and again.
+    """
     if not header:
         return None, None
     media_type, _, params = header.partition(";")
@@ -39,17 +44,19 @@ def parse_content_type(header: str | None) -> tuple[str | None, str | None]:
     return media_type.strip().lower() or None, charset
 
 
-def is_json_type(media_type: str | None) -> bool:
-    """Return whether the media type is JSON (including `*/*+json`)."""
-    return media_type is not None and (
-        media_type in _JSON_TYPES or media_type.endswith("+json")
-    )
+_JSON, _BINARY, _TEXT = "json", "binary", "text"
 
 
-def _is_binary_type(media_type: str | None) -> bool:
-    return media_type is not None and (
-        media_type in _BINARY_TYPES or media_type.startswith(_BINARY_PREFIXES)
-    )
+@lru_cache(maxsize=64)
+def _kind(media_type: str | None) -> str:
+    """Return how a media type's body is returned: json, binary or text."""
+    if media_type is None:
+        return _TEXT
+    if media_type in _JSON_TYPES or media_type.endswith("+json"):
+        return _JSON
+    if media_type in _BINARY_TYPES or media_type.startswith(_BINARY_PREFIXES):
+        return _BINARY
+    return _TEXT
 
 
 def decode_content(
@@ -62,9 +69,10 @@ def decode_content(
     """
     if not body:
         return None, None
-    if _is_binary_type(media_type):
+    kind = _kind(media_type)
+    if kind == _BINARY:
         return base64.b64encode(body).decode("ascii"), CONTENT_BASE64
-    if is_json_type(media_type):
+    if kind == _JSON:
         # orjson reads UTF-8 bytes directly; other charsets are decoded first.
         utf8 = (charset or "utf-8").lower() in _UTF8
         source = body if utf8 else _decode_text(body, charset)

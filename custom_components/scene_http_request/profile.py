@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.util.hass_dict import HassKey
 from yarl import URL
 
 from .const import (
@@ -26,6 +27,7 @@ from .const import (
     CONF_TOKEN,
     CONF_USERNAME,
     CONF_VERIFY_SSL,
+    DOMAIN,
     MAX_RESPONSE_SIZE_LIMIT,
     MAX_TIMEOUT,
     MIN_TIMEOUT,
@@ -62,16 +64,22 @@ class Profile:
     base_origin: tuple[str, str, int | None] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+    # Whether the profile adds headers or credentials to a request.
+    supplies_secrets: bool = field(default=False, init=False, repr=False, compare=False)
 
-    @property
-    def supplies_secrets(self) -> bool:
-        """Return whether the profile adds headers or credentials to a request."""
-        return bool(self.headers) or self.auth_type != AUTH_NONE
+    # Whether one of the profile's headers is a Content-Type.
+    sets_content_type: bool = field(
+        default=False, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
-        """Compute the base URL's origin once; every request compares with it."""
+        """Compute once what every request asks of the profile."""
         origin = None if self.base_url is None else origin_of(self.base_url)
         object.__setattr__(self, "base_origin", origin)
+        secrets = bool(self.headers) or self.auth_type != AUTH_NONE
+        object.__setattr__(self, "supplies_secrets", secrets)
+        content_type = any(name.lower() == "content-type" for name, _ in self.headers)
+        object.__setattr__(self, "sets_content_type", content_type)
 
     def covers(self, url: URL) -> bool:
         """Return whether an absolute URL lies inside the base URL."""
@@ -183,7 +191,7 @@ def _optional_number(
     return value
 
 
-def match_profile(profiles: list[Profile], url: URL) -> Profile | None:
+def match_profile(profiles: Iterable[Profile], url: URL) -> Profile | None:
     """Return the profile whose base URL is the longest prefix of url, if any."""
     best: Profile | None = None
     for profile in profiles:
@@ -194,3 +202,53 @@ def match_profile(profiles: list[Profile], url: URL) -> Profile | None:
         ):
             best = profile
     return best
+
+
+_MATCH_CACHE_SIZE: Final = 256
+DATA_PROFILES: Final[HassKey[ProfileIndex]] = HassKey(f"{DOMAIN}_profiles")
+
+
+class ProfileIndex:
+    """The loaded profiles, and which one covers each URL the action was given.
+
+    Automations call the same few URLs again and again: a URL is resolved and
+    matched once, until a profile is added or removed.
+    """
+
+    __slots__ = ("_matches", "_profiles")
+
+    def __init__(self) -> None:
+        """Start with no profile."""
+        self._profiles: dict[str, Profile] = {}
+        self._matches: dict[str, tuple[URL, Profile | None]] = {}
+
+    @property
+    def profiles(self) -> list[Profile]:
+        """Return the loaded profiles."""
+        return list(self._profiles.values())
+
+    def add(self, profile: Profile) -> None:
+        """Add (or replace) a loaded profile."""
+        self._profiles[profile.entry_id] = profile
+        self._matches.clear()
+
+    def remove(self, entry_id: str) -> None:
+        """Forget an unloaded profile."""
+        self._profiles.pop(entry_id, None)
+        self._matches.clear()
+
+    def match(
+        self, raw_url: str, resolve: Callable[[str], URL]
+    ) -> tuple[URL, Profile | None]:
+        """Return resolve(raw_url) and the profile covering it, if any.
+
+        resolve raises for a URL it refuses; refusals are not cached.
+        """
+        if (known := self._matches.get(raw_url)) is not None:
+            return known
+        url = resolve(raw_url)
+        known = (url, match_profile(self._profiles.values(), url))
+        if len(self._matches) >= _MATCH_CACHE_SIZE:
+            self._matches.clear()
+        self._matches[raw_url] = known
+        return known

@@ -7,6 +7,7 @@ import math
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from aiohttp import hdrs
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -48,7 +49,9 @@ from .const import (
     SERVICE_SEND,
 )
 from .content import decode_content, parse_content_type
-from .profile import Profile, SceneHttpRequestConfigEntry, match_profile
+from .deadline import async_get_deadlines
+from .pacing import async_get_pacer
+from .profile import DATA_PROFILES, Profile, SceneHttpRequestConfigEntry
 from .validation import (
     checked_headers,
     header_value_to_str,
@@ -81,14 +84,20 @@ def _finite(kind: type[float]) -> Callable[[Any], float]:
     return coerce
 
 
+def _method(value: Any) -> str:
+    """Return an HTTP method of METHODS in upper case (one validator: it is cheaper)."""
+    method = cv.string(value).upper()
+    if method not in METHODS:
+        raise vol.Invalid(f"value must be one of {sorted(METHODS)}")
+    return method
+
+
 _MAX_REASON_LENGTH = 100
 
 SEND_SCHEMA = vol.Schema(
     {
         vol.Optional(ATTR_CONFIG_ENTRY_ID): vol.Any(None, cv.string),
-        vol.Optional(ATTR_METHOD, default="GET"): vol.All(
-            cv.string, vol.Upper, vol.In(METHODS)
-        ),
+        vol.Optional(ATTR_METHOD): _method,
         vol.Required(ATTR_URL): cv.string,
         vol.Optional(ATTR_HEADERS): vol.Any(None, dict),
         vol.Optional(ATTR_PARAMS): vol.Any(None, dict),
@@ -99,9 +108,9 @@ SEND_SCHEMA = vol.Schema(
             _finite(float), vol.Range(min=MIN_TIMEOUT, max=MAX_TIMEOUT)
         ),
         vol.Optional(ATTR_VERIFY_SSL): cv.boolean,
-        vol.Optional(ATTR_ALLOW_REDIRECTS, default=True): cv.boolean,
-        vol.Optional(ATTR_FAIL_ON_HTTP_ERROR, default=True): cv.boolean,
-        vol.Optional(ATTR_RETRIES, default=0): vol.All(
+        vol.Optional(ATTR_ALLOW_REDIRECTS): cv.boolean,
+        vol.Optional(ATTR_FAIL_ON_HTTP_ERROR): cv.boolean,
+        vol.Optional(ATTR_RETRIES): vol.All(
             _finite(int), vol.Range(min=0, max=MAX_RETRIES)
         ),
         vol.Optional(ATTR_MAX_RESPONSE_SIZE): vol.All(
@@ -109,6 +118,9 @@ SEND_SCHEMA = vol.Schema(
         ),
     }
 )
+# Defaults live here, not in the schema: validating a default on every call costs
+# more than applying it.
+_DEFAULT_METHOD = "GET"
 
 
 @callback
@@ -127,9 +139,17 @@ async def _async_send(call: ServiceCall) -> ServiceResponse:
     """Validate the call, send the request and return the response."""
     hass = call.hass
     data = call.data
-    options = build_request(hass, data)
-    result = await async_request(async_get_clientsession(hass), options)
-    if data[ATTR_FAIL_ON_HTTP_ERROR] and result.status >= 400:  # noqa: PLR2004
+    pacer = async_get_pacer(hass)
+    if not pacer.try_start():
+        await pacer.async_wait_start()
+    try:
+        options = build_request(hass, data)
+        result = await async_request(
+            async_get_clientsession(hass), options, async_get_deadlines(hass)
+        )
+    finally:
+        pacer.finished()
+    if data.get(ATTR_FAIL_ON_HTTP_ERROR, True) and result.status >= 400:  # noqa: PLR2004
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="http_error",
@@ -149,55 +169,51 @@ def build_request(hass: HomeAssistant, data: Mapping[str, Any]) -> RequestOption
 
     Nothing here touches the network.
     """
-    profile = _explicit_profile(hass, data.get(ATTR_CONFIG_ENTRY_ID))
-    url = _resolve_url(data[ATTR_URL], profile)
-    if profile is None:
-        profile = match_profile(_loaded_profiles(hass), url)
+    profile: Profile | None
+    if entry_id := data.get(ATTR_CONFIG_ENTRY_ID):
+        profile = _explicit_profile(hass, entry_id)
+        url = _resolve_url(data[ATTR_URL], profile)
+    else:
+        url, profile = hass.data[DATA_PROFILES].match(data[ATTR_URL], _absolute_url)
     if params := data.get(ATTR_PARAMS):
         url = url.extend_query(_pairs(params, "invalid_params"))
-    headers = checked_headers(data.get(ATTR_HEADERS) or {})
-    body = _encode_body(data, headers, profile)
-
-    def pick(field: str, profile_value: Any, default: Any) -> Any:
-        """Return the call's value, else the profile's, else the default."""
-        if (value := data.get(field)) is not None:
-            return value
-        return profile_value if profile_value is not None else default
-
+    headers = checked_headers(raw) if (raw := data.get(ATTR_HEADERS)) else {}
+    body = (
+        None
+        if data.keys().isdisjoint(_BODY_FIELDS)
+        else _encode_body(data, headers, profile)
+    )
+    timeout = data.get(ATTR_TIMEOUT)
+    verify_ssl = data.get(ATTR_VERIFY_SSL)
+    max_size = data.get(ATTR_MAX_RESPONSE_SIZE)
+    if profile is not None:  # the call's value, else the profile's, else the default
+        timeout = profile.timeout if timeout is None else timeout
+        verify_ssl = profile.verify_ssl if verify_ssl is None else verify_ssl
+        max_size = profile.max_response_size if max_size is None else max_size
     return RequestOptions(
-        method=data[ATTR_METHOD],
+        method=data.get(ATTR_METHOD, _DEFAULT_METHOD),
         url=url,
         headers=headers,
         body=body,
-        timeout=pick(ATTR_TIMEOUT, profile and profile.timeout, DEFAULT_TIMEOUT),
-        verify_ssl=pick(
-            ATTR_VERIFY_SSL, profile and profile.verify_ssl, DEFAULT_VERIFY_SSL
-        ),
-        allow_redirects=data[ATTR_ALLOW_REDIRECTS],
-        retries=data[ATTR_RETRIES],
-        max_response_size=pick(
-            ATTR_MAX_RESPONSE_SIZE,
-            profile and profile.max_response_size,
-            DEFAULT_MAX_RESPONSE_SIZE,
-        ),
+        timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+        verify_ssl=DEFAULT_VERIFY_SSL if verify_ssl is None else verify_ssl,
+        allow_redirects=data.get(ATTR_ALLOW_REDIRECTS, True),
+        retries=data.get(ATTR_RETRIES, 0),
+        max_response_size=DEFAULT_MAX_RESPONSE_SIZE if max_size is None else max_size,
         profile=profile,
     )
 
 
-def _explicit_profile(hass: HomeAssistant, entry_id: str | None) -> Profile | None:
-    if not entry_id:
-        return None
+def _explicit_profile(hass: HomeAssistant, entry_id: str) -> Profile:
     entry: SceneHttpRequestConfigEntry = service.async_get_config_entry(
         hass, DOMAIN, entry_id
     )
     return entry.runtime_data
 
 
-def _loaded_profiles(hass: HomeAssistant) -> list[Profile]:
-    entries: list[SceneHttpRequestConfigEntry] = (
-        hass.config_entries.async_loaded_entries(DOMAIN)
-    )
-    return [entry.runtime_data for entry in entries]
+def _absolute_url(raw: str) -> URL:
+    """Return raw as an absolute URL (no profile to resolve it against)."""
+    return _resolve_url(raw, None)
 
 
 def _resolve_url(raw: str, profile: Profile | None) -> URL:
@@ -273,24 +289,26 @@ def _encode_body(
             raise validation_error("invalid_text", field=field)
         body = text.encode()
         content_type = "text/plain; charset=utf-8"
-    profile_names = [name for name, _ in profile.headers] if profile else []
-    if not any(name.lower() == "content-type" for name in (*headers, *profile_names)):
+    if not (profile and profile.sets_content_type) and not any(
+        name.lower() == "content-type" for name in headers
+    ):
         headers["Content-Type"] = content_type
     return body
 
 
 def response_data(result: HttpResult, options: RequestOptions) -> dict[str, Any]:
     """Build the JSON-serializable response of the action."""
-    headers: dict[str, str | list[str]] = {}
-    for name, value in result.headers.items():
-        existing = headers.get(name)
-        if existing is None:
-            headers[name] = value
-        elif isinstance(existing, list):
-            existing.append(value)
-        else:
-            headers[name] = [existing, value]
-    media_type, charset = parse_content_type(result.headers.get("Content-Type"))
+    headers: dict[str, str | list[str]] = dict(result.headers.items())
+    if len(headers) != len(result.headers):  # a repeated name: its values as a list
+        headers = {}
+        for name, value in result.headers.items():
+            if name not in headers:
+                headers[name] = value
+            elif isinstance(existing := headers[name], list):
+                existing.append(value)
+            else:
+                headers[name] = [existing, value]
+    media_type, charset = parse_content_type(result.headers.get(hdrs.CONTENT_TYPE))
     content, content_encoding = decode_content(result.body, media_type, charset)
     return {
         "status": result.status,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 import ipaddress
 import re
 from typing import Any
@@ -20,6 +21,7 @@ _HOST_RE = re.compile(r"[A-Za-z0-9._\-]+")
 _FORBIDDEN_VALUE_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+_URL_FORBIDDEN_RE = re.compile(r"[\r\n\0\t\ud800-\udfff]")
 # Framing and connection headers belong to the client: a caller's value would make
 # the message ambiguous (RFC 9112 section 6.3) or break the connection.
 RESERVED_HEADERS = frozenset(
@@ -115,13 +117,14 @@ def checked_headers(headers: dict[Any, Any]) -> dict[str, str]:
     return checked
 
 
+@lru_cache(maxsize=256)
 def parse_http_url(raw: str) -> URL | None:
-    """Parse raw as a URL, or return None when it is not one."""
-    if (
-        any(char in raw for char in "\r\n\0\t")
-        or raw != raw.strip()
-        or not is_encodable(raw)
-    ):
+    """Parse raw as a URL, or return None when it is not one.
+
+    Cached: automations send to the same few URLs again and again, and URLs are
+    immutable.
+    """
+    if _URL_FORBIDDEN_RE.search(raw) or raw != raw.strip():
         return None
     try:
         url = URL(raw)
