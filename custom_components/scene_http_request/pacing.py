@@ -19,7 +19,7 @@ from homeassistant.util.hass_dict import HassKey
 from .const import DOMAIN
 
 DATA_PACER: Final[HassKey[RequestPacer]] = HassKey(f"{DOMAIN}_pacer")
-BURST: Final = 32
+BURST: Final = 16
 
 
 class RequestPacer:
