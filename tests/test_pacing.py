@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.setup import async_setup_component
 import pytest
 
+from custom_components.scene_http_request import pacing
 from custom_components.scene_http_request.const import DOMAIN, SERVICE_SEND
 from custom_components.scene_http_request.pacing import (
     DATA_PACER,
@@ -92,8 +94,9 @@ async def test_action_burst_completes(
     hass: HomeAssistant, server: RecordingServer
 ) -> None:
     """Many concurrent action calls all run, paced, and release their slots."""
-    assert await async_setup_component(hass, DOMAIN, {})
-    hass.data[DATA_PACER] = RequestPacer(hass.loop, burst=4)
+    with patch.object(pacing, "BURST", 4):
+        assert await async_setup_component(hass, DOMAIN, {})
+    assert hass.data[DATA_PACER]._burst == 4
     responses = await asyncio.gather(
         *(
             hass.services.async_call(

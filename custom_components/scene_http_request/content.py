@@ -74,7 +74,7 @@ def decode_content(
         return base64.b64encode(body).decode("ascii"), CONTENT_BASE64
     if kind == _JSON:
         # orjson reads UTF-8 bytes directly; other charsets are decoded first.
-        utf8 = (charset or "utf-8").lower() in _UTF8
+        utf8 = charset is None or charset.lower() in _UTF8
         source = body if utf8 else _decode_text(body, charset)
         if source is not None:
             try:

@@ -27,10 +27,12 @@ class RequestPacer:
 
     __slots__ = ("_burst", "_in_flight", "_loop", "_tick_pending", "_waiters")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, burst: int = BURST) -> None:
-        """Admit everything until burst requests are in flight."""
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, burst: int | None = None
+    ) -> None:
+        """Admit everything until burst (default BURST) requests are in flight."""
         self._loop = loop
-        self._burst = burst
+        self._burst = BURST if burst is None else burst
         self._in_flight = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._tick_pending = False

