@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Generator
+from unittest.mock import patch
 
 import pytest
 
 # Import at collection time so HA's loader finds our custom_components package.
 import custom_components.scene_http_request  # noqa: F401
+from custom_components.scene_http_request import client
 
 from .server import RecordingServer, start_server
 
@@ -36,3 +38,18 @@ async def other_server(socket_enabled: None) -> AsyncGenerator[RecordingServer]:
     recording = await start_server()
     yield recording
     await recording.server.close()
+
+
+@pytest.fixture(params=["default", "self"], ids=["default-inflater", "self-inflates"])
+def inflating(request: pytest.FixtureRequest) -> Generator[str]:
+    """Run a compression test with each inflater the client may use.
+
+    By default the client inflates by itself on aiohttp < 3.14 (HA < 2026.10),
+    where aiohttp would inflate 32 MiB at a time, and lets aiohttp inflate on
+    newer versions; "self" forces its own inflater on any version.
+    """
+    if request.param == "self":
+        with patch.object(client, "_SELF_INFLATE", new=True):
+            yield request.param
+    else:
+        yield request.param

@@ -27,7 +27,6 @@ import tracemalloc
 from typing import Any, Self
 import zlib
 
-import aiohttp
 from aiohttp import web
 from aiohttp.resolver import AsyncResolver
 from homeassistant.core import HomeAssistant
@@ -577,20 +576,6 @@ def gzip_bomb(size: int = 200 * MIB) -> bytes:
     return b"".join(parts)
 
 
-AIOHTTP_VERSION = tuple(int(part) for part in aiohttp.__version__.split(".")[:2])
-# aiohttp < 3.14 (HA 2026.3) inflates a whole network read at once, up to 32 MiB,
-# before anyone can count: the client maps its DecompressSizeError to
-# response_too_large, but cannot keep the peak down without inflating by itself.
-BOMB_MEMORY = pytest.mark.xfail(
-    AIOHTTP_VERSION < (3, 14),
-    strict=True,
-    reason=(
-        "client.py leaves decompression to aiohttp; aiohttp < 3.14 inflates up to "
-        "32 MiB per read, so a gzip bomb peaks at ~64 MiB of traced memory"
-    ),
-)
-
-
 @raw_fault("gzip_bomb", "response_too_large")
 async def _gzip_bomb(
     server: RawServer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -812,6 +797,28 @@ async def test_fault(
     name: str,
 ) -> None:
     """Each fault ends in its translated error, in time, and leaks no secret."""
+    await check_fault(hass, servers, debug_logs, name)
+
+
+@pytest.mark.usefixtures("inflating")
+@pytest.mark.parametrize("name", ["corrupt_gzip", "gzip_bomb"])
+async def test_compression_fault(
+    hass: HomeAssistant,
+    servers: Servers,
+    debug_logs: pytest.LogCaptureFixture,
+    name: str,
+) -> None:
+    """Compressed faults end the same whichever inflater the client uses."""
+    await check_fault(hass, servers, debug_logs, name)
+
+
+async def check_fault(
+    hass: HomeAssistant,
+    servers: Servers,
+    debug_logs: pytest.LogCaptureFixture,
+    name: str,
+) -> None:
+    """Run fault name: its translated error, in time, with no secret leaked."""
     built = await FAULTS[name](hass, servers)
     await add_secret_profile(hass, built.base)
     data = secret_call(built.base, built.timeout)
@@ -896,8 +903,7 @@ async def test_content_length_exact_keeps_connection(
     assert server.connections == 1
 
 
-@BOMB_MEMORY
-@pytest.mark.usefixtures("integration")
+@pytest.mark.usefixtures("integration", "inflating")
 async def test_gzip_bomb_fails_fast_in_little_memory(
     hass: HomeAssistant, servers: Servers
 ) -> None:
@@ -919,7 +925,7 @@ async def test_gzip_bomb_fails_fast_in_little_memory(
     assert peak < 4 * MIB, f"peak {peak / MIB:.1f} MiB"
 
 
-@pytest.mark.usefixtures("integration")
+@pytest.mark.usefixtures("integration", "inflating")
 async def test_size_cap_counts_decompressed_bytes(
     hass: HomeAssistant, servers: Servers
 ) -> None:

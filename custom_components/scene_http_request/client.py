@@ -16,6 +16,7 @@ from http import HTTPStatus
 import logging
 import random
 import time
+import zlib
 
 import aiohttp
 from aiohttp import hdrs
@@ -37,6 +38,7 @@ from .const import (
     RETRY_STATUSES,
 )
 from .deadline import Deadlines
+from .inflate import ACCEPT_ENCODING, Inflater
 from .profile import Profile
 from .validation import origin_of
 
@@ -50,6 +52,10 @@ _CHUNK_SIZE = 64 * 1024
 # Each attempt has a deadline that covers redirects and the body too.
 _NO_CLIENT_TIMEOUT = aiohttp.ClientTimeout(total=None)
 _async_sleep = asyncio.sleep  # replaced by tests that check retry delays
+# aiohttp < 3.14 inflates up to 32 MiB per read before anyone can count: there the
+# client takes the body as sent and inflates it itself (inflate.py).
+_AIOHTTP_VERSION = tuple(int(part) for part in aiohttp.__version__.split(".")[:2])
+_SELF_INFLATE = _AIOHTTP_VERSION < (3, 14)
 
 
 class HttpRequestError(HomeAssistantError):
@@ -214,6 +220,9 @@ async def _async_attempt(
         headers, digest = _hop_headers(
             call_headers, options.profile, same_origin=same_origin
         )
+        if _SELF_INFLATE and (headers is None or "Accept-Encoding" not in headers):
+            headers = CIMultiDict(headers or {})
+            headers["Accept-Encoding"] = ACCEPT_ENCODING
         try:
             async with session.request(
                 method,
@@ -224,6 +233,7 @@ async def _async_attempt(
                 ssl=options.verify_ssl,
                 middlewares=_with_digest(session, digest),
                 timeout=_NO_CLIENT_TIMEOUT,
+                auto_decompress=not _SELF_INFLATE,
             ) as response:
                 if (
                     options.allow_redirects
@@ -266,7 +276,7 @@ async def _async_attempt(
                     response.headers,
                     content,
                 )
-        except (aiohttp.ClientError, OSError) as err:
+        except (aiohttp.ClientError, OSError, zlib.error) as err:
             raise _failure(err, url, options.max_response_size) from None
 
 
@@ -390,13 +400,17 @@ async def _read_capped(
         return await response.read()
     if _declared_size(response) is not None:
         return _too_large(response, url, limit, lenient=lenient)
+    inflater = None
+    if _SELF_INFLATE and not lenient:  # a dropped redirect body needs no inflating
+        inflater = Inflater.for_encoding(response.headers.get(hdrs.CONTENT_ENCODING))
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.content.iter_chunked(_CHUNK_SIZE):
-        size += len(chunk)
-        if size > limit:
-            return _too_large(response, url, limit, lenient=lenient)
-        chunks.append(chunk)
+        for piece in (chunk,) if inflater is None else inflater.inflate(chunk):
+            size += len(piece)
+            if size > limit:
+                return _too_large(response, url, limit, lenient=lenient)
+            chunks.append(piece)
     return b"".join(chunks)
 
 
