@@ -15,6 +15,7 @@ from custom_components.scene_http_request.profile import (
     ProfileIndex,
     match_profile,
     profile_from_entry,
+    request_settings,
 )
 from custom_components.scene_http_request.validation import (
     checked_headers,
@@ -475,3 +476,24 @@ def test_profile_index_cache_is_bounded() -> None:
     for number in range(1000):
         index.match(f"https://x.com/?n={number}", resolve)
     assert len(index._matches) <= 256
+
+
+# ------------------------------------------------------------------ request_settings
+
+
+def test_request_settings_call_then_profile_then_default() -> None:
+    """The call's value wins, then the profile's, then the integration default."""
+    assert request_settings(None) == (10.0, True, 1024 * 1024)
+    bare = _profile("https://x.com/")
+    assert request_settings(bare) == (10.0, True, 1024 * 1024)
+    tuned = profile_from_entry(
+        "t",
+        "t",
+        {"base_url": "https://x.com/"},
+        {"timeout": 3, "verify_ssl": False, "max_response_size": 2048},
+    )
+    assert request_settings(tuned) == (3.0, False, 2048)
+    assert request_settings(
+        tuned, timeout=7.5, verify_ssl=True, max_response_size=99
+    ) == (7.5, True, 99)
+    assert request_settings(None, verify_ssl=False) == (10.0, False, 1024 * 1024)

@@ -59,8 +59,6 @@ from .const import (
     CONF_TOKEN,
     CONF_USERNAME,
     CONF_VERIFY_SSL,
-    DEFAULT_MAX_RESPONSE_SIZE,
-    DEFAULT_TIMEOUT,
     DEFAULT_VERIFY_SSL,
     DOMAIN,
     MAX_RESPONSE_SIZE_LIMIT,
@@ -68,7 +66,11 @@ from .const import (
     MIN_TIMEOUT,
 )
 from .deadline import async_get_deadlines
-from .profile import SceneHttpRequestConfigEntry, profile_from_entry
+from .profile import (
+    SceneHttpRequestConfigEntry,
+    profile_from_entry,
+    request_settings,
+)
 from .validation import is_allowed_header, is_header_value, normalize_base_url
 
 if TYPE_CHECKING:
@@ -329,21 +331,16 @@ class _SettingsFlow(ConfigEntryBaseFlow):
             return "", {CONF_TEST_REQUEST: "no_base_url"}
         try:
             profile = profile_from_entry("", name, data, options)
+            timeout, verify_ssl, max_size = request_settings(profile)
             result = await async_request(
                 async_get_clientsession(self.hass),
                 RequestOptions(
                     method="GET",
                     url=profile.base_url or URL(str(data[CONF_BASE_URL])),
                     headers={},
-                    timeout=profile.timeout or DEFAULT_TIMEOUT,
-                    verify_ssl=(
-                        DEFAULT_VERIFY_SSL
-                        if profile.verify_ssl is None
-                        else profile.verify_ssl
-                    ),
-                    max_response_size=(
-                        profile.max_response_size or DEFAULT_MAX_RESPONSE_SIZE
-                    ),
+                    timeout=timeout,
+                    verify_ssl=verify_ssl,
+                    max_response_size=max_size,
                     profile=profile,
                 ),
                 async_get_deadlines(self.hass),

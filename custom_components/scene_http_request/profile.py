@@ -27,6 +27,9 @@ from .const import (
     CONF_TOKEN,
     CONF_USERNAME,
     CONF_VERIFY_SSL,
+    DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_TIMEOUT,
+    DEFAULT_VERIFY_SSL,
     DOMAIN,
     MAX_RESPONSE_SIZE_LIMIT,
     MAX_TIMEOUT,
@@ -189,6 +192,29 @@ def _optional_number(
     if not low <= value <= high:
         raise InvalidProfileError(key)
     return value
+
+
+def request_settings(
+    profile: Profile | None,
+    *,
+    timeout: float | None = None,
+    verify_ssl: bool | None = None,
+    max_response_size: int | None = None,
+) -> tuple[float, bool, int]:
+    """Return timeout, TLS check and size limit: the call's, else the profile's.
+
+    What neither sets falls back to the integration's defaults.
+    """
+    if profile is not None:
+        timeout = profile.timeout if timeout is None else timeout
+        verify_ssl = profile.verify_ssl if verify_ssl is None else verify_ssl
+        if max_response_size is None:
+            max_response_size = profile.max_response_size
+    return (
+        DEFAULT_TIMEOUT if timeout is None else timeout,
+        DEFAULT_VERIFY_SSL if verify_ssl is None else verify_ssl,
+        DEFAULT_MAX_RESPONSE_SIZE if max_response_size is None else max_response_size,
+    )
 
 
 def match_profile(profiles: Iterable[Profile], url: URL) -> Profile | None:

@@ -38,9 +38,6 @@ from .const import (
     ATTR_TIMEOUT,
     ATTR_URL,
     ATTR_VERIFY_SSL,
-    DEFAULT_MAX_RESPONSE_SIZE,
-    DEFAULT_TIMEOUT,
-    DEFAULT_VERIFY_SSL,
     DOMAIN,
     MAX_RESPONSE_SIZE_LIMIT,
     MAX_RETRIES,
@@ -52,7 +49,12 @@ from .const import (
 from .content import decode_content, parse_content_type
 from .deadline import async_get_deadlines
 from .pacing import async_get_pacer
-from .profile import DATA_PROFILES, Profile, SceneHttpRequestConfigEntry
+from .profile import (
+    DATA_PROFILES,
+    Profile,
+    SceneHttpRequestConfigEntry,
+    request_settings,
+)
 from .validation import (
     checked_headers,
     header_value_to_str,
@@ -183,23 +185,22 @@ def build_request(hass: HomeAssistant, data: Mapping[str, Any]) -> RequestOption
         if data.keys().isdisjoint(_BODY_FIELDS)
         else _encode_body(data, headers, profile)
     )
-    timeout = data.get(ATTR_TIMEOUT)
-    verify_ssl = data.get(ATTR_VERIFY_SSL)
-    max_size = data.get(ATTR_MAX_RESPONSE_SIZE)
-    if profile is not None:  # the call's value, else the profile's, else the default
-        timeout = profile.timeout if timeout is None else timeout
-        verify_ssl = profile.verify_ssl if verify_ssl is None else verify_ssl
-        max_size = profile.max_response_size if max_size is None else max_size
+    timeout, verify_ssl, max_size = request_settings(
+        profile,
+        timeout=data.get(ATTR_TIMEOUT),
+        verify_ssl=data.get(ATTR_VERIFY_SSL),
+        max_response_size=data.get(ATTR_MAX_RESPONSE_SIZE),
+    )
     return RequestOptions(
         method=data.get(ATTR_METHOD, _DEFAULT_METHOD),
         url=url,
         headers=headers,
         body=body,
-        timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
-        verify_ssl=DEFAULT_VERIFY_SSL if verify_ssl is None else verify_ssl,
+        timeout=timeout,
+        verify_ssl=verify_ssl,
         allow_redirects=data.get(ATTR_ALLOW_REDIRECTS, True),
         retries=data.get(ATTR_RETRIES, 0),
-        max_response_size=DEFAULT_MAX_RESPONSE_SIZE if max_size is None else max_size,
+        max_response_size=max_size,
         profile=profile,
     )
 
