@@ -396,10 +396,10 @@ async def _read_capped(
     """
     if method == "HEAD":
         return b""
-    if _fits(response, limit):
-        return await response.read()
-    if _declared_size(response) is not None:
-        return _too_large(response, url, limit, lenient=lenient)
+    if (declared := _declared_size(response)) is not None:
+        if declared > limit:
+            return _too_large(response, url, limit, lenient=lenient)
+        return await response.read()  # it can't grow past its Content-Length
     inflater = None
     if _SELF_INFLATE and not lenient:  # a dropped redirect body needs no inflating
         inflater = Inflater.for_encoding(response.headers.get(hdrs.CONTENT_ENCODING))
