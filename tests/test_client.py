@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
+from typing import Any
+from unittest.mock import patch
 
 import aiohttp
 from aiohttp.http_exceptions import DecompressSizeError
@@ -12,30 +14,16 @@ from homeassistant.helpers.aiohttp_client import (
     SSRFRedirectError,
     async_get_clientsession,
 )
+from homeassistant.setup import async_setup_component
 from multidict import CIMultiDict, CIMultiDictProxy
 import pytest
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+)
 from yarl import URL
 
 from custom_components.scene_http_request import client
-from custom_components.scene_http_request.deadline import (
-    Deadlines,
-    async_get_deadlines,
-)
-
-
-@pytest.mark.parametrize(
-    ("url", "host"),
-    [
-        ("http://example.com/a?b=c", "example.com"),
-        ("http://example.com:80/", "example.com"),
-        ("https://example.com:8443/", "example.com:8443"),
-        ("http://[::1]:8123/path", "[::1]:8123"),
-        ("http://[::1]/", "[::1]"),
-    ],
-)
-def test_host_of(url: str, host: str) -> None:
-    """Messages name the host and a non-default port, never the path."""
-    assert client.host_of(URL(url)) == host
+from custom_components.scene_http_request.const import DOMAIN, SERVICE_SEND
 
 
 @pytest.mark.parametrize(
@@ -47,12 +35,24 @@ def test_host_of(url: str, host: str) -> None:
         ("Wed, 21 Oct 2015 07:28:00 -0000", 0.0),
         ("garbage", None),
         ("-5", None),
+        ("", None),
+        ("\u00b2", None),  # superscript two: isdigit() but not a number
+        ("\u2460", None),  # circled one
+        ("\u0663", None),  # Arabic-Indic three
+        ("1\u00b2", None),
+        ("Wed, 21 Oct 2015 07:28:00 +9999", None),
+        ("Mon, 99 Foo 99999 99:99:99 GMT", None),
     ],
 )
 def test_retry_after(value: str, expected: float | None) -> None:
-    """Retry-After in seconds or as a date, capped at 60 s."""
+    """Retry-After in ASCII seconds or as a date, capped at 60 s; else None."""
     headers = CIMultiDictProxy(CIMultiDict({"Retry-After": value}))
-    assert client._retry_after(headers) == expected
+    assert client.retry_after(headers) == expected
+
+
+def test_retry_after_absent() -> None:
+    """No Retry-After means the normal backoff."""
+    assert client.retry_after(CIMultiDictProxy(CIMultiDict())) is None
 
 
 @pytest.fixture
@@ -77,20 +77,23 @@ async def raw_server(
     await server.wait_closed()
 
 
-async def _request(hass: HomeAssistant, url: str, retries: int = 0) -> None:
-    await client.async_request(
-        async_get_clientsession(hass),
-        client.RequestOptions(
-            method="GET",
-            url=URL(url),
-            headers={},
-            timeout=5,
-            verify_ssl=True,
-            retries=retries,
-            max_response_size=1024,
-        ),
-        async_get_deadlines(hass),
-    )
+def _get(url: str, *, retries: int = 0, **changes: Any) -> client.Request:
+    fields: dict[str, Any] = {
+        "method": "GET",
+        "url": URL(url),
+        "headers": {},
+        "timeout": 5,
+        "verify_ssl": True,
+        "allow_redirects": True,
+        "retries": retries,
+        "max_response_size": 1024,
+    }
+    return client.Request(**(fields | changes))
+
+
+async def _request(hass: HomeAssistant, url: str, retries: int = 0) -> client.Response:
+    http = client.HttpClient(async_get_clientsession(hass))
+    return await http.async_request(_get(url, retries=retries))
 
 
 @pytest.mark.parametrize(
@@ -107,7 +110,7 @@ async def test_malformed_response(
     """A response that is not HTTP is invalid_response, naming the host only."""
     url, replies = raw_server
     replies.append(reply)
-    with pytest.raises(client.HttpRequestError) as info:
+    with pytest.raises(client.RequestError) as info:
         await _request(hass, url)
     assert info.value.translation_key == "invalid_response"
     assert "secret-path" not in str(info.value)
@@ -118,50 +121,55 @@ async def test_server_closes_without_answer(
 ) -> None:
     """A server that hangs up before answering is cannot_connect."""
     url, _ = raw_server
-    with pytest.raises(client.HttpRequestError) as info:
+    with pytest.raises(client.RequestError) as info:
         await _request(hass, url)
     assert info.value.translation_key == "cannot_connect"
 
 
-class _SsrfBlockingSession:
-    """Stands in for HA's session when its redirect guard refuses a hop."""
-
-    def request(self, *_args: object, **_kwargs: object) -> None:
-        raise SSRFRedirectError("Redirect to a blocked address")
-
-
-async def test_blocked_redirect_is_not_retried() -> None:
+async def test_blocked_redirect_is_not_retried(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
     """HA's SSRF guard becomes redirect_blocked, without retries."""
-    deadlines = Deadlines(asyncio.get_running_loop())
-    with pytest.raises(client.HttpRequestError) as info:
-        await client.async_request(
-            _SsrfBlockingSession(),  # type: ignore[arg-type]
-            client.RequestOptions(
-                method="GET",
-                url=URL("http://example.com/hook"),
-                headers={},
-                timeout=5,
-                verify_ssl=True,
-                retries=3,
-                max_response_size=1024,
-            ),
-            deadlines,
-        )
-    deadlines.close()
+    aioclient_mock.get(
+        "http://example.com/hook", exc=SSRFRedirectError("to a blocked address")
+    )
+    with pytest.raises(client.RequestError) as info:
+        await _request(hass, "http://example.com/hook", retries=3)
     assert info.value.translation_key == "redirect_blocked"
     assert info.value.translation_placeholders == {"host": "example.com"}
+    assert not info.value.retryable
+    assert aioclient_mock.call_count == 1
 
 
-async def test_digest_keeps_session_middlewares(hass: HomeAssistant) -> None:
-    """Digest auth is added after the session's own middlewares, not instead."""
+async def test_session_middlewares_are_kept(hass: HomeAssistant) -> None:
+    """Digest auth goes after the session's own middlewares (HA's redirect guard)."""
     session = async_get_clientsession(hass)
-    digest = aiohttp.DigestAuthMiddleware("u", "p")
-    middlewares = client._with_digest(session, digest)
-    assert middlewares is not None
-    assert middlewares[-1] is digest
-    assert tuple(middlewares[:-1]) == tuple(session._middlewares)
-    assert len(middlewares) > 1  # HA's redirect guard is kept
-    assert client._with_digest(session, None) is None
+    middlewares = client.session_middlewares(session)
+    assert middlewares == tuple(session._middlewares)
+    assert middlewares  # HA's redirect guard is there to keep
+
+
+async def test_missing_session_middlewares_fail_loudly() -> None:
+    """If aiohttp renames the attribute, the client refuses to start."""
+
+    class _Renamed:
+        pass
+
+    with pytest.raises(RuntimeError, match="_middlewares"):
+        client.HttpClient(_Renamed())  # type: ignore[arg-type]
+
+
+async def test_setup_fails_when_session_middlewares_are_missing(
+    hass: HomeAssistant,
+) -> None:
+    """The integration does not load rather than drop HA's redirect guard."""
+    with patch.object(
+        client,
+        "session_middlewares",
+        side_effect=RuntimeError("no _middlewares"),
+    ):
+        assert not await async_setup_component(hass, DOMAIN, {})
+    assert not hass.services.has_service(DOMAIN, SERVICE_SEND)
 
 
 def test_decompress_limit_of_old_aiohttp_is_too_large() -> None:
@@ -169,8 +177,8 @@ def test_decompress_limit_of_old_aiohttp_is_too_large() -> None:
     err = aiohttp.ClientPayloadError("Response payload is not completed")
     err.__cause__ = DecompressSizeError("Decompressed data exceeds the limit")
     error = client._failure(err, URL("http://example.com/secret"), 1024)
-    assert isinstance(error, client.HttpRequestError)
     assert error.translation_key == "response_too_large"
+    assert not error.retryable
     assert error.translation_placeholders == {"host": "example.com", "limit": "1024"}
 
 
@@ -181,8 +189,8 @@ def test_other_payload_errors_are_retryable() -> None:
         URL("http://example.com/"),
         1024,
     )
-    assert isinstance(error, client._RetryableError)
-    assert error.error.translation_key == "cannot_connect"
+    assert error.retryable
+    assert error.translation_key == "cannot_connect"
 
 
 async def test_cancelled_request_stays_cancelled(
@@ -206,3 +214,51 @@ async def test_cancelled_request_stays_cancelled(
     release.set()
     server.close()
     await server.wait_closed()
+
+
+async def test_client_through_aioclient_mock(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """HA's own test double works: a response without a reason phrase is fine."""
+    aioclient_mock.get(
+        "http://example.com/items", status=200, json={"a": 1}, headers={"X-A": "1"}
+    )
+    response = await _request(hass, "http://example.com/items")
+    assert response.status == 200
+    assert response.reason == ""
+    assert response.body == b'{"a":1}'
+    assert response.headers["x-a"] == "1"
+    assert response.attempts == 1
+
+
+async def test_scoped_headers_through_aioclient_mock(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Scoped headers reach the request's origin; a call's header replaces one."""
+    aioclient_mock.get("http://example.com/items", text="ok")
+    http = client.HttpClient(async_get_clientsession(hass))
+    await http.async_request(
+        _get(
+            "http://example.com/items",
+            headers={"x-key": "call"},
+            scoped_headers=(("X-Key", "profile"), ("Authorization", "Bearer t")),
+        )
+    )
+    sent = aioclient_mock.mock_calls[0][3]
+    assert sent.getall("X-Key") == ["call"]
+    assert sent["Authorization"] == "Bearer t"
+
+
+async def test_retries_through_aioclient_mock(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """A connection error is retried, then reported as cannot_connect."""
+    aioclient_mock.get("http://example.com/", exc=aiohttp.ClientConnectionError())
+    with (
+        patch.object(client.asyncio, "sleep") as sleep,
+        pytest.raises(client.RequestError) as info,
+    ):
+        await _request(hass, "http://example.com/", retries=2)
+    assert info.value.translation_key == "cannot_connect"
+    assert aioclient_mock.call_count == 3
+    assert sleep.await_count == 2

@@ -13,27 +13,30 @@ from unittest.mock import patch
 
 from aiohttp import web
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import (
+    CONF_HEADERS,
+    CONF_NAME,
+    CONF_PASSWORD,
+    CONF_TIMEOUT,
+    CONF_TOKEN,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.scene_http_request import config_flow
-from custom_components.scene_http_request.client import HttpRequestError
+from custom_components.scene_http_request.client import RequestError
 from custom_components.scene_http_request.const import (
     AUTH_TYPES,
     CONF_AUTH_TYPE,
     CONF_BASE_URL,
-    CONF_HEADERS,
     CONF_MAX_RESPONSE_SIZE,
-    CONF_NAME,
-    CONF_PASSWORD,
     CONF_TEST_REQUEST,
-    CONF_TIMEOUT,
-    CONF_TOKEN,
-    CONF_USERNAME,
-    CONF_VERIFY_SSL,
     DOMAIN,
+    MAX_REASON_LENGTH,
 )
 
 from .server import RecordingServer, ThreadedServer, make_self_signed_cert
@@ -591,7 +594,10 @@ async def test_test_request_unexpected_error(
     """An unexpected exception is logged and shown as unknown."""
     result = await _user_step(hass, "Example", "https://api.example.com/")
     with patch.object(
-        config_flow, "async_request", side_effect=RuntimeError("boom")
+        config_flow.HttpClient,
+        "async_request",
+        autospec=True,
+        side_effect=RuntimeError("boom"),
     ) as request:
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_TEST_REQUEST: True}
@@ -619,9 +625,10 @@ async def test_test_request_error_mapping(
     """Every client error maps to a form error."""
     result = await _user_step(hass, "Example", "https://api.example.com/")
     with patch.object(
-        config_flow,
+        config_flow.HttpClient,
         "async_request",
-        side_effect=HttpRequestError(key, "api.example.com"),
+        autospec=True,
+        side_effect=RequestError(key, "api.example.com"),
     ):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_TEST_REQUEST: True}
@@ -633,7 +640,10 @@ async def test_test_request_uses_profile_defaults(hass: HomeAssistant) -> None:
     """The test request is built from the profile like a runtime request."""
     result = await _user_step(hass, "Example", "https://api.example.com/v1")
     with patch.object(
-        config_flow, "async_request", side_effect=HttpRequestError("timeout", "x")
+        config_flow.HttpClient,
+        "async_request",
+        autospec=True,
+        side_effect=RequestError("timeout", "x"),
     ) as request:
         await hass.config_entries.flow.async_configure(
             result["flow_id"],
@@ -653,9 +663,9 @@ async def test_test_request_uses_profile_defaults(hass: HomeAssistant) -> None:
         assert options.verify_ssl is True
         assert options.max_response_size == 1024 * 1024
         assert options.retries == 0
-        assert options.profile.auth_type == "digest"
-        assert options.profile.username == "alice"
-        assert options.profile.password == PASSWORD_SECRET
+        assert options.allow_redirects is True
+        assert options.scoped_headers == ()
+        assert options.digest_auth == ("alice", PASSWORD_SECRET)
 
         await hass.config_entries.flow.async_configure(
             result["flow_id"],
@@ -672,7 +682,7 @@ async def test_test_request_uses_profile_defaults(hass: HomeAssistant) -> None:
         assert options.timeout == 2.5
         assert options.verify_ssl is False
         assert options.max_response_size == 100
-        assert options.profile.password == PASSWORD_SECRET
+        assert options.digest_auth == ("alice", PASSWORD_SECRET)
 
 
 def test_status_line() -> None:
@@ -681,7 +691,9 @@ def test_status_line() -> None:
     assert config_flow._status_line(204, "") == "HTTP 204 No Content"
     assert config_flow._status_line(404, "***") == "HTTP 404 Not Found"
     assert config_flow._status_line(599, "") == "HTTP 599"
-    assert config_flow._status_line(200, "A" * 100) == f"HTTP 200 {'A' * 64}"
+    long_reason = "A" * (MAX_REASON_LENGTH + 10)
+    expected = f"HTTP 200 {'A' * MAX_REASON_LENGTH}"
+    assert config_flow._status_line(200, long_reason) == expected
 
 
 # ------------------------------------------------------------------ options flow

@@ -5,11 +5,15 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from homeassistant.helpers.json import json_bytes
 import pytest
 
 from custom_components.scene_http_request.content import (
+    TEXT_CHARSETS,
     decode_content,
     parse_content_type,
+    response_headers,
+    safe_text,
 )
 
 
@@ -19,7 +23,17 @@ from custom_components.scene_http_request.content import (
         (None, (None, None)),
         ("", (None, None)),
         ("Application/JSON", ("application/json", None)),
-        ('text/plain; charset="ISO-8859-1"', ("text/plain", "ISO-8859-1")),
+        ('text/plain; charset="ISO-8859-1"', ("text/plain", "iso-8859-1")),
+        ("text/plain; charset=Shift_JIS", ("text/plain", "shift_jis")),
+        # Codecs that are not text encodings, or not linear, are ignored.
+        ("text/plain; charset=punycode", ("text/plain", None)),
+        ("text/plain; charset=undefined", ("text/plain", None)),
+        ("text/plain; charset=utf-7", ("text/plain", None)),
+        ("text/plain; charset=rot13", ("text/plain", None)),
+        ("text/plain; charset=zlib", ("text/plain", None)),
+        ("text/plain; charset=base64", ("text/plain", None)),
+        ("text/plain; charset=idna", ("text/plain", None)),
+        ("text/plain; charset=no-such-codec", ("text/plain", None)),
         ("text/html; q=1; Charset=utf-8", ("text/html", "utf-8")),
         ("text/plain; charset=", ("text/plain", None)),
     ],
@@ -76,3 +90,60 @@ def test_decode_binary(
     content, encoding = decode_content(body, media_type, charset)
     assert encoding == "base64"
     assert base64.b64decode(content) == body
+
+
+def _content(body: bytes, content_type: str) -> tuple[Any, str | None]:
+    return decode_content(body, *parse_content_type(content_type))
+
+
+def test_hostile_charset_decodes_as_utf8() -> None:
+    """charset=punycode (quadratic) is ignored: the body is read as UTF-8."""
+    body = b"a" * 200_000
+    assert _content(body, "text/plain; charset=punycode") == (body.decode(), None)
+    assert _content(b"caf\xc3\xa9", "text/plain; charset=undefined") == ("café", None)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"+2D3cAA-", "text/plain; charset=utf-7"),
+        (b"\x00\xd8a\x00", "text/plain; charset=utf-16le"),
+        (b"\x00\x00\xd8\x00", "text/plain; charset=utf-32-be"),
+        (b'"\\ud800"', "application/json"),
+        (b"\xed\xa0\x80", "text/plain"),
+    ],
+)
+def test_content_never_holds_a_lone_surrogate(body: bytes, content_type: str) -> None:
+    """Whatever the charset says, the content passes HA's JSON encoder."""
+    content, encoding = _content(body, content_type)
+    json_bytes({"content": content})
+    if encoding == "base64":
+        assert base64.b64decode(content) == body
+
+
+def test_every_accepted_charset_is_a_codec() -> None:
+    """Each accepted label names a codec that decodes text."""
+    for label in TEXT_CHARSETS:
+        assert isinstance(b"abcd".decode(label), str), label
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plain", "plain"),
+        ("caf\u00e9", "caf\u00e9"),
+        (b"caf\xe9".decode("utf-8", "surrogateescape"), "caf\ufffd"),
+        ("\ud800x", "\ufffdx"),
+    ],
+)
+def test_safe_text(text: str, expected: str) -> None:
+    """Bytes that are not UTF-8 (kept by aiohttp as surrogates) become U+FFFD."""
+    assert safe_text(text) == expected
+
+
+def test_response_headers_group_names_in_any_case() -> None:
+    """X-A and x-a are one header: a list, under the name as first sent."""
+    headers = response_headers(
+        [("X-A", "1"), ("Content-Type", "text/plain"), ("x-a", "2"), ("X-A", "3")]
+    )
+    assert headers == {"X-A": ["1", "2", "3"], "Content-Type": "text/plain"}

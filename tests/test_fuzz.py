@@ -25,7 +25,7 @@ import voluptuous as vol
 from yarl import URL
 
 from custom_components.scene_http_request import services
-from custom_components.scene_http_request.client import RequestOptions
+from custom_components.scene_http_request.client import Request
 from custom_components.scene_http_request.const import (
     DOMAIN,
     MAX_RESPONSE_SIZE_LIMIT,
@@ -35,6 +35,7 @@ from custom_components.scene_http_request.const import (
     MIN_TIMEOUT,
     SERVICE_SEND,
 )
+from custom_components.scene_http_request.profile import Profile
 from custom_components.scene_http_request.validation import header_value_to_str
 
 from .server import RawServer
@@ -242,8 +243,11 @@ def has_lone_surrogate(value: Any) -> bool:
     return False
 
 
-def assert_well_formed(options: RequestOptions, data: dict[str, Any]) -> None:
+def assert_well_formed(
+    built: tuple[Request, Profile | None], data: dict[str, Any]
+) -> None:
     """Check a request the validation path accepted."""
+    options, profile = built
     url = options.url
     assert isinstance(url, URL)
     assert url.absolute
@@ -252,8 +256,8 @@ def assert_well_formed(options: RequestOptions, data: dict[str, Any]) -> None:
     assert url.user is None
     assert url.password is None
     assert not any(char in str(url) for char in "\r\n\0 \t")
-    if options.profile is not None:
-        assert options.profile.covers(url)
+    if profile is not None:
+        assert profile.covers(url)
     assert options.method in METHODS
     for name, value in options.headers.items():
         assert isinstance(name, str)
@@ -402,7 +406,7 @@ def header_lines(head: bytes) -> list[bytes]:
 
 
 def check_received(
-    data: dict[str, Any], options: RequestOptions, head: bytes, body: bytes
+    data: dict[str, Any], options: Request, head: bytes, body: bytes
 ) -> None:
     """Check one request as it arrived against the call that sent it."""
     lines = header_lines(head)
@@ -445,9 +449,9 @@ async def test_network_never_sends_crlf(
     unexpected: list[BaseException] = []
     sent = 0
 
-    async def call(data: dict[str, Any]) -> RequestOptions:
+    async def call(data: dict[str, Any]) -> Request:
         # The same validation the action runs, to know what should be sent.
-        options = services.build_request(hass, services.SEND_SCHEMA(data))
+        options, _ = services.build_request(hass, services.SEND_SCHEMA(data))
         await hass.services.async_call(
             DOMAIN, SERVICE_SEND, data, blocking=True, return_response=True
         )

@@ -10,13 +10,9 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.setup import async_setup_component
 import pytest
 
-from custom_components.scene_http_request import pacing
+from custom_components.scene_http_request import pacing, services
 from custom_components.scene_http_request.const import DOMAIN, SERVICE_SEND
-from custom_components.scene_http_request.pacing import (
-    DATA_PACER,
-    RequestPacer,
-    async_get_pacer,
-)
+from custom_components.scene_http_request.pacing import RequestPacer
 
 from .server import RecordingServer
 
@@ -39,6 +35,34 @@ class _Ticker:
         await self._task
 
 
+def _in_flight(pacer: RequestPacer) -> int:
+    """Return how many admitted requests have not finished (from the outside).
+
+    Counts the requests that can still start at once, then gives those back.
+    """
+    burst = pacer._burst
+    free = 0
+    while free < burst and pacer.try_start():
+        free += 1
+    for _ in range(free):
+        pacer.finished()
+    return burst - free
+
+
+async def _setup_with_pacer(hass: HomeAssistant) -> RequestPacer:
+    """Set the integration up; return the pacer its action uses."""
+    created: list[RequestPacer] = []
+
+    def make(loop: asyncio.AbstractEventLoop) -> RequestPacer:
+        created.append(RequestPacer(loop))
+        return created[-1]
+
+    with patch.object(services, "RequestPacer", side_effect=make):
+        assert await async_setup_component(hass, DOMAIN, {})
+    assert len(created) == 1
+    return created[0]
+
+
 async def _start(pacer: RequestPacer) -> None:
     if not pacer.try_start():
         await pacer.async_wait_start()
@@ -48,12 +72,12 @@ async def test_few_requests_start_at_once() -> None:
     """Below the burst size a request starts without waiting."""
     pacer = RequestPacer(asyncio.get_running_loop(), burst=3)
     assert [pacer.try_start() for _ in range(4)] == [True, True, True, False]
-    assert pacer.in_flight == 3
+    assert _in_flight(pacer) == 3
     pacer.finished()
     assert pacer.try_start()
     for _ in range(3):
         pacer.finished()
-    assert pacer.in_flight == 0
+    assert _in_flight(pacer) == 0
 
 
 async def test_burst_is_spread_over_iterations() -> None:
@@ -74,7 +98,9 @@ async def test_burst_is_spread_over_iterations() -> None:
         per_iteration[iteration] = per_iteration.get(iteration, 0) + 1
     assert max(per_iteration.values()) <= 4
     assert len(per_iteration) >= 30 // 4
-    assert pacer.in_flight == 30
+    for _ in range(27):
+        pacer.finished()
+    assert _in_flight(pacer) == 3  # every admitted request was counted
 
 
 async def test_cancelled_waiter_gives_its_turn_away() -> None:
@@ -87,7 +113,9 @@ async def test_cancelled_waiter_gives_its_turn_away() -> None:
     await asyncio.gather(*waiting, return_exceptions=True)
     assert waiting[0].cancelled()
     assert all(task.done() and not task.cancelled() for task in waiting[1:])
-    assert pacer.in_flight == 3  # the first request and the two that waited
+    pacer.finished()
+    pacer.finished()  # the two that waited
+    assert _in_flight(pacer) == 1  # the first request; the cancelled one never ran
 
 
 async def test_action_burst_completes(
@@ -95,8 +123,8 @@ async def test_action_burst_completes(
 ) -> None:
     """Many concurrent action calls all run, paced, and release their slots."""
     with patch.object(pacing, "BURST", 4):
-        assert await async_setup_component(hass, DOMAIN, {})
-    assert hass.data[DATA_PACER]._burst == 4
+        pacer = await _setup_with_pacer(hass)
+    assert pacer._burst == 4
     responses = await asyncio.gather(
         *(
             hass.services.async_call(
@@ -113,17 +141,14 @@ async def test_action_burst_completes(
     assert sorted(received.path for received in server.received) == sorted(
         f"/{number}" for number in range(40)
     )
-    pacer = async_get_pacer(hass)
-    assert pacer is hass.data[DATA_PACER]
-    assert pacer.in_flight == 0
+    assert _in_flight(pacer) == 0
 
 
 async def test_failed_call_releases_its_slot(hass: HomeAssistant) -> None:
     """A call that fails validation still gives its slot back."""
-    assert await async_setup_component(hass, DOMAIN, {})
-    pacer = async_get_pacer(hass)
+    pacer = await _setup_with_pacer(hass)
     with pytest.raises(ServiceValidationError):
         await hass.services.async_call(
             DOMAIN, SERVICE_SEND, {"url": "relative/path"}, blocking=True
         )
-    assert pacer.in_flight == 0
+    assert _in_flight(pacer) == 0

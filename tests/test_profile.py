@@ -1,10 +1,9 @@
-"""Unit tests for profiles and for the URL and header checks they rely on."""
+"""Unit tests for profiles (profile.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.exceptions import ServiceValidationError
 import pytest
 from yarl import URL
 
@@ -12,169 +11,10 @@ from custom_components.scene_http_request.const import MAX_RESPONSE_SIZE_LIMIT
 from custom_components.scene_http_request.profile import (
     InvalidProfileError,
     Profile,
-    ProfileIndex,
     match_profile,
     profile_from_entry,
-    request_settings,
+    request_for,
 )
-from custom_components.scene_http_request.validation import (
-    checked_headers,
-    header_value_to_str,
-    is_header_name,
-    is_header_value,
-    normalize_base_url,
-    origin_of,
-    parse_http_url,
-)
-
-# ------------------------------------------------------------ normalize_base_url
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("https://API.Example.com", "https://api.example.com/"),
-        ("HTTPS://X.COM/Path", "https://x.com/Path/"),
-        ("HTTP://x.com:80/a", "http://x.com/a/"),
-        ("https://x.com:443/v1", "https://x.com/v1/"),
-        ("https://x.com:8443/v1/", "https://x.com:8443/v1/"),
-        ("http://x.com:443/", "http://x.com:443/"),
-        ("http://192.168.1.10:8080/api", "http://192.168.1.10:8080/api/"),
-        ("http://[::1]:8123/", "http://[::1]:8123/"),
-        ("http://[::1]:80/", "http://[::1]/"),
-        ("https://x.com/a/./b/../c", "https://x.com/a/c/"),
-        ("https://bücher.example/", "https://xn--bcher-kva.example/"),
-        ("https://x.com/a b", "https://x.com/a%20b/"),
-        ("https://x.com/?", "https://x.com/"),
-        ("https://x.com/#", "https://x.com/"),
-    ],
-)
-def test_normalize_base_url(raw: str, expected: str) -> None:
-    """Base URLs get a lower-case host, no default port and a trailing slash."""
-    normalized = normalize_base_url(raw)
-    assert str(normalized) == expected
-    assert normalized.raw_path.endswith("/")
-    # Normalizing is idempotent.
-    assert normalize_base_url(str(normalized)) == normalized
-
-
-@pytest.mark.parametrize(
-    ("raw", "reason"),
-    [
-        ("", "invalid_url"),
-        ("not a url", "invalid_url"),
-        ("x.com/path", "invalid_url"),
-        ("/relative/path", "invalid_url"),
-        (" https://x.com/", "invalid_url"),
-        ("https://x.com/\n", "invalid_url"),
-        ("https://x.com/\ta", "invalid_url"),
-        ("https://", "invalid_url"),
-        ("https://exa mple.com/", "invalid_url"),
-        ("https://exa\u00a0mple.com/", "invalid_url"),
-        ("http://x.com:99999/", "invalid_url"),
-        ("file:///etc/passwd", "invalid_url"),
-        ("mailto:someone@example.com", "invalid_url"),
-        ("ftp://files.example.com/", "unsupported_scheme"),
-        ("ws://x.com/", "unsupported_scheme"),
-        ("https://user@x.com/", "url_has_credentials"),
-        ("https://user:pw@x.com/", "url_has_credentials"),
-        ("https://:pw@x.com/", "url_has_credentials"),
-        ("https://x.com/?a=1", "base_url_has_query"),
-        ("https://x.com/#top", "base_url_has_query"),
-    ],
-)
-def test_normalize_base_url_rejects(raw: str, reason: str) -> None:
-    """Unusable base URLs raise ValueError carrying a translation key."""
-    with pytest.raises(ValueError, match=f"^{reason}$"):
-        normalize_base_url(raw)
-
-
-def test_parse_http_url_and_origin() -> None:
-    """Parsing refuses control characters; an origin ignores case and paths."""
-    assert parse_http_url("https://x.com/a\r\nb") is None
-    assert parse_http_url("https://x.com/\0") is None
-    url = parse_http_url("HTTPS://X.com/a?b=1")
-    assert url is not None
-    assert origin_of(url) == ("https", "x.com", 443)
-    assert origin_of(URL("http://x.com:8080/")) == ("http", "x.com", 8080)
-
-
-# ------------------------------------------------------------------ header checks
-
-
-@pytest.mark.parametrize(
-    ("name", "valid"),
-    [
-        ("X-Api-Key", True),
-        ("Authorization", True),
-        ("x_custom.header~1", True),
-        ("!#$%&'*+-.^_`|~", True),
-        ("", False),
-        ("Bad Header", False),
-        ("X-Api-Key:", False),
-        ("X-Api-Key\n", False),
-        ("X-Api-Key\r\n", False),
-        ("\nX-Api-Key", False),
-        ("Tête", False),
-        ("X(1)", False),
-    ],
-)
-def test_is_header_name(name: str, valid: bool) -> None:
-    """Header names must be RFC 9110 tokens, with no trailing newline."""
-    assert is_header_name(name) is valid
-
-
-@pytest.mark.parametrize(
-    ("value", "valid"),
-    [
-        ("", True),
-        ("Bearer abc", True),
-        ("a; b=c, d", True),
-        ("été", True),
-        ("a\rb", False),
-        ("a\nb", False),
-        ("a\0b", False),
-        ("abc\n", False),
-    ],
-)
-def test_is_header_value(value: str, valid: bool) -> None:
-    """Header values may hold anything but CR, LF and NUL."""
-    assert is_header_value(value) is valid
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [("abc", "abc"), (12, "12"), (1.5, "1.5"), (True, "true"), (False, "false")],
-)
-def test_header_value_to_str(value: Any, text: str) -> None:
-    """Text, numbers and booleans become header text."""
-    assert header_value_to_str(value) == text
-
-
-def test_header_value_to_str_rejects_other_types() -> None:
-    """Lists, mappings and None are not header values."""
-    for value in ([1], {"a": 1}, None):
-        with pytest.raises(TypeError):
-            header_value_to_str(value)
-
-
-def test_checked_headers() -> None:
-    """Valid headers come back as text; a bad one raises a translated error."""
-    assert checked_headers({"X-A": 1, "X-B": True, "X-C": "c"}) == {
-        "X-A": "1",
-        "X-B": "true",
-        "X-C": "c",
-    }
-    with pytest.raises(ServiceValidationError) as err:
-        checked_headers({"Bad Name" * 20: "1"})
-    assert err.value.translation_key == "invalid_header_name"
-    assert err.value.translation_placeholders == {"name": ("Bad Name" * 20)[:64]}
-    for value in (["list"], "a\r\nX-Evil: 1"):
-        with pytest.raises(ServiceValidationError) as err:
-            checked_headers({"X-A": value})
-        assert err.value.translation_key == "invalid_header_value"
-        assert err.value.translation_placeholders == {"name": "X-A"}
-
 
 # ------------------------------------------------------------- profile_from_entry
 
@@ -212,7 +52,6 @@ def test_profile_from_entry_full() -> None:
     )
     assert isinstance(profile.timeout, float)
     assert isinstance(profile.max_response_size, int)
-    assert profile.supplies_secrets
 
 
 def test_profile_from_entry_defaults() -> None:
@@ -226,24 +65,48 @@ def test_profile_from_entry_defaults() -> None:
     assert profile.timeout is None
     assert profile.verify_ssl is None
     assert profile.max_response_size is None
-    assert not profile.supplies_secrets
+    assert profile.scoped_headers() == ()
+    assert profile.digest_auth() is None
     assert profile_from_entry("e", "Empty", {"base_url": ""}, {}).base_url is None
 
 
 @pytest.mark.parametrize(
-    ("auth", "supplies"),
+    ("options", "scoped", "digest"),
     [
-        ({"auth_type": "digest", "username": "u"}, True),
-        ({"auth_type": "bearer", "token": "t"}, True),
-        ({"headers": [{"name": "X-A", "value": "1"}]}, True),
-        # Credentials of another auth type are ignored by the client.
-        ({"auth_type": "none", "username": "u", "token": "t"}, False),
+        ({"auth_type": "digest", "username": "u", "password": "p"}, (), ("u", "p")),
+        (
+            {"auth_type": "bearer", "token": "t"},
+            (("Authorization", "Bearer t"),),
+            None,
+        ),
+        (
+            {"auth_type": "basic", "username": "u", "password": "p"},
+            (("Authorization", "Basic dTpw"),),
+            None,
+        ),
+        ({"headers": [{"name": "X-A", "value": "1"}]}, (("X-A", "1"),), None),
+        # Credentials of another auth type are ignored.
+        ({"auth_type": "none", "username": "u", "token": "t"}, (), None),
     ],
 )
-def test_supplies_secrets(auth: dict[str, Any], supplies: bool) -> None:
-    """A profile supplies secrets when it adds headers or credentials."""
-    profile = profile_from_entry("e", "t", {}, auth)
-    assert profile.supplies_secrets is supplies
+def test_credentials(
+    options: dict[str, Any],
+    scoped: tuple[tuple[str, str], ...],
+    digest: tuple[str, str] | None,
+) -> None:
+    """A profile's headers and credentials become scoped headers or digest auth."""
+    profile = profile_from_entry("e", "t", {}, options)
+    assert profile.scoped_headers() == scoped
+    assert profile.digest_auth() == digest
+
+
+def test_header_lookup_ignores_case() -> None:
+    """The profile's Content-Type is found whatever its case."""
+    profile = profile_from_entry(
+        "e", "t", {}, {"headers": [{"name": "content-TYPE", "value": "text/csv"}]}
+    )
+    assert profile.header("Content-Type") == "text/csv"
+    assert profile.header("Accept") is None
 
 
 class _Unprintable:
@@ -317,7 +180,7 @@ def test_profile_limits_are_inclusive() -> None:
     assert (high.timeout, high.max_response_size) == (300.0, MAX_RESPONSE_SIZE_LIMIT)
 
 
-# ---------------------------------------------------------- covers / same_origin
+# ------------------------------------------------------------------------ covers
 
 
 def _profile(base_url: str | None, title: str = "p") -> Profile:
@@ -362,17 +225,6 @@ def test_covers_root_and_no_base_url() -> None:
     anywhere = _profile(None)
     assert anywhere.covers(URL("https://x.com/"))
     assert anywhere.covers(URL("http://10.0.0.1:8080/a"))
-
-
-def test_same_origin() -> None:
-    """Same origin means same scheme, host (any case) and port; never without base."""
-    profile = _profile("https://api.example.com/v1/")
-    assert profile.same_origin(URL("https://api.example.com/elsewhere"))
-    assert profile.same_origin(URL("https://API.example.com:443/"))
-    assert not profile.same_origin(URL("http://api.example.com/v1/"))
-    assert not profile.same_origin(URL("https://api.example.com:8443/v1/"))
-    assert not profile.same_origin(URL("https://cdn.example.com/v1/"))
-    assert not _profile(None).same_origin(URL("https://api.example.com/"))
 
 
 # ------------------------------------------------------------------ match_profile
@@ -422,78 +274,51 @@ def test_match_profile_without_profiles() -> None:
     assert match_profile([_profile(None)], URL("https://x.com/")) is None
 
 
-# ------------------------------------------------------------------ ProfileIndex
+# ---------------------------------------------------------------------- request_for
 
 
-def _resolve_counting(calls: list[str]) -> Any:
-    def resolve(raw: str) -> URL:
-        calls.append(raw)
-        return URL(raw)
-
-    return resolve
-
-
-def test_profile_index_caches_until_profiles_change() -> None:
-    """A URL is matched once; adding or removing a profile matches it again."""
-    index = ProfileIndex()
-    calls: list[str] = []
-    resolve = _resolve_counting(calls)
-    url = "https://api.example.com/v1/items"
-    assert index.match(url, resolve) == (URL(url), None)
-    assert index.match(url, resolve) == (URL(url), None)
-    assert calls == [url]
-    api = _profile("https://api.example.com/v1/", "api")
-    index.add(api)
-    assert index.profiles == [api]
-    assert index.match(url, resolve) == (URL(url), api)
-    assert len(calls) == 2
-    index.remove("api")
-    index.remove("api")  # removing twice is harmless
-    assert index.profiles == []
-    assert index.match(url, resolve) == (URL(url), None)
-    assert len(calls) == 3
+def _request(profile: Profile | None, **settings: Any) -> Any:
+    return request_for(
+        profile,
+        method="GET",
+        url=URL("https://x.com/a"),
+        headers={},
+        settings={"allow_redirects": True, "retries": 0, **settings},
+    )
 
 
-def test_profile_index_does_not_cache_refusals() -> None:
-    """A URL that resolve refuses is refused again on the next call."""
-    index = ProfileIndex()
-    calls: list[str] = []
-
-    def refuse(raw: str) -> URL:
-        calls.append(raw)
-        raise ValueError(raw)
-
-    for _ in range(2):
-        with pytest.raises(ValueError, match="bad"):
-            index.match("bad", refuse)
-    assert calls == ["bad", "bad"]
+def _limits(profile: Profile | None, **settings: Any) -> tuple[float, bool, int]:
+    request = _request(profile, **settings)
+    return request.timeout, request.verify_ssl, request.max_response_size
 
 
-def test_profile_index_cache_is_bounded() -> None:
-    """Endless distinct URLs (a templated query) do not grow the cache forever."""
-    index = ProfileIndex()
-    resolve = _resolve_counting([])
-    for number in range(1000):
-        index.match(f"https://x.com/?n={number}", resolve)
-    assert len(index._matches) <= 256
-
-
-# ------------------------------------------------------------------ request_settings
-
-
-def test_request_settings_call_then_profile_then_default() -> None:
+def test_request_for_call_then_profile_then_default() -> None:
     """The call's value wins, then the profile's, then the integration default."""
-    assert request_settings(None) == (10.0, True, 1024 * 1024)
+    assert _limits(None) == (10.0, True, 1024 * 1024)
     bare = _profile("https://x.com/")
-    assert request_settings(bare) == (10.0, True, 1024 * 1024)
+    assert _limits(bare) == (10.0, True, 1024 * 1024)
     tuned = profile_from_entry(
         "t",
         "t",
         {"base_url": "https://x.com/"},
         {"timeout": 3, "verify_ssl": False, "max_response_size": 2048},
     )
-    assert request_settings(tuned) == (3.0, False, 2048)
-    assert request_settings(
-        tuned, timeout=7.5, verify_ssl=True, max_response_size=99
-    ) == (7.5, True, 99)
-    assert request_settings(None, verify_ssl=False) == (10.0, False, 1024 * 1024)
+    assert _limits(tuned) == (3.0, False, 2048)
+    assert _limits(tuned, timeout=7.5, verify_ssl=True, max_response_size=99) == (
+        7.5,
+        True,
+        99,
+    )
+    assert _limits(tuned, timeout=None) == (3.0, False, 2048)
+    assert _limits(None, verify_ssl=False) == (10.0, False, 1024 * 1024)
+
+
+def test_request_for_carries_credentials_and_settings() -> None:
+    """The profile's credentials and the call's redirect and retry settings."""
+    profile = profile_from_entry("t", "t", {}, {"auth_type": "bearer", "token": "tok"})
+    request = _request(profile, allow_redirects=False, retries=3)
+    assert request.scoped_headers == (("Authorization", "Bearer tok"),)
+    assert request.digest_auth is None
+    assert request.allow_redirects is False
+    assert request.retries == 3
+    assert _request(None).scoped_headers == ()

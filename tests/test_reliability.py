@@ -48,6 +48,7 @@ from custom_components.scene_http_request.const import (
     SERVICE_SEND,
 )
 
+from .retry_sleep import patched_retry_sleep
 from .server import RawHandler, RawServer, make_self_signed_cert, read_request
 
 # How much later than the timeout a timed-out call may end (event loop, teardown).
@@ -296,25 +297,11 @@ class SleepRecorder:
         await asyncio.sleep(delay if self.really_sleep else 0)
 
 
-class _AsyncioWithSleep:
-    """The asyncio module, except for a recorded sleep."""
-
-    def __init__(self, sleep: SleepRecorder) -> None:
-        self.sleep = sleep
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(asyncio, name)
-
-
 @contextmanager
 def record_retry_sleeps(*, really_sleep: bool) -> Generator[SleepRecorder]:
-    """Patch the client's retry sleep (the hook if it has one, else asyncio.sleep)."""
+    """Record the delays of the client's retry sleeps."""
     recorder = SleepRecorder(really_sleep)
-    with pytest.MonkeyPatch.context() as patch:
-        if hasattr(client, "_async_sleep"):
-            patch.setattr(client, "_async_sleep", recorder)
-        else:
-            patch.setattr(client, "asyncio", _AsyncioWithSleep(recorder))
+    with patched_retry_sleep(recorder):
         yield recorder
 
 

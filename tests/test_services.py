@@ -10,7 +10,6 @@ import json
 import logging
 from pathlib import Path
 from typing import Any
-from unittest.mock import AsyncMock, patch
 
 from aiohttp import web
 from homeassistant.components import automation
@@ -25,6 +24,7 @@ import voluptuous as vol
 from custom_components.scene_http_request import client
 from custom_components.scene_http_request.const import DOMAIN, SERVICE_SEND
 
+from .retry_sleep import patched_retry_sleep
 from .server import (
     RecordingServer,
     ThreadedServer,
@@ -573,7 +573,7 @@ async def test_retries_after_503(hass: HomeAssistant, server: RecordingServer) -
     async def flaky(request: web.Request) -> web.Response:
         return web.Response(status=statuses.pop(0), text="body")
 
-    with patch.object(client, "_async_sleep", AsyncMock()) as sleep:
+    with patched_retry_sleep() as sleep:
         response = await send(hass, url=server.url("/flaky"), retries=2)
     assert response["status"] == 200
     assert response["attempts"] == 2
@@ -591,7 +591,7 @@ async def test_retry_after_seconds_and_exhaustion(
     async def busy(request: web.Request) -> web.Response:
         return web.Response(status=429, headers={"Retry-After": "120"})
 
-    with patch.object(client, "_async_sleep", AsyncMock()) as sleep:
+    with patched_retry_sleep() as sleep:
         err = await send_error(hass, url=server.url("/busy"), retries=2)
     assert err.translation_key == "http_error"
     assert err.translation_placeholders is not None
@@ -616,7 +616,7 @@ async def test_retry_after_http_date(
             return web.Response(status=503, headers={"Retry-After": values.pop(0)})
         return web.Response(text="done")
 
-    with patch.object(client, "_async_sleep", AsyncMock()) as sleep:
+    with patched_retry_sleep() as sleep:
         response = await send(hass, url=server.url("/dated"), retries=3)
     assert response["attempts"] == 4
     delays = [call.args[0] for call in sleep.await_args_list]
@@ -632,7 +632,7 @@ async def test_retry_after_connection_error(
     closed = await start_server()
     url = closed.url("/")
     await closed.server.close()
-    with patch.object(client, "_async_sleep", AsyncMock()) as sleep:
+    with patched_retry_sleep() as sleep:
         err = await send_error(hass, url=url, retries=2)
     assert err.translation_key == "cannot_connect"
     assert sleep.await_count == 2
@@ -649,7 +649,7 @@ async def test_retry_after_timeout(
         await asyncio.sleep(delays.pop(0))
         return web.Response(text="ok")
 
-    with patch.object(client, "_async_sleep", AsyncMock()):
+    with patched_retry_sleep():
         response = await send(
             hass, url=server.url("/sometimes-slow"), retries=1, timeout=0.3
         )
@@ -1133,7 +1133,7 @@ async def test_no_secret_in_logs_or_errors(
             errors.append(str(err))
             errors.append(repr(err.translation_placeholders))
     assert len(errors) == 6
-    with patch.object(client, "_async_sleep", AsyncMock()):
+    with patched_retry_sleep():
         try:
             await send(
                 hass,

@@ -9,9 +9,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .profile import (
-    DATA_PROFILES,
     InvalidProfileError,
-    ProfileIndex,
     SceneHttpRequestConfigEntry,
     profile_from_entry,
 )
@@ -22,13 +20,13 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
     """Register the action once for the whole integration."""
-    hass.data[DATA_PROFILES] = ProfileIndex()
     async_setup_services(hass)
     return True
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: SceneHttpRequestConfigEntry
+    hass: HomeAssistant,  # noqa: ARG001
+    entry: SceneHttpRequestConfigEntry,
 ) -> bool:
     """Parse a profile's stored data; corrupt data fails the entry."""
     try:
@@ -41,13 +39,12 @@ async def async_setup_entry(
             translation_key="invalid_profile",
             translation_placeholders={"field": str(err)},
         ) from None
-    hass.data[DATA_PROFILES].add(entry.runtime_data)
     return True
 
 
 async def async_unload_entry(
-    hass: HomeAssistant, entry: SceneHttpRequestConfigEntry
+    hass: HomeAssistant,  # noqa: ARG001
+    entry: SceneHttpRequestConfigEntry,  # noqa: ARG001
 ) -> bool:
     """Unload a profile; it holds no connections or listeners of its own."""
-    hass.data[DATA_PROFILES].remove(entry.entry_id)
     return True

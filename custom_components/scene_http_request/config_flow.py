@@ -21,6 +21,15 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
+from homeassistant.const import (
+    CONF_HEADERS,
+    CONF_NAME,
+    CONF_PASSWORD,
+    CONF_TIMEOUT,
+    CONF_TOKEN,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
@@ -37,10 +46,11 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-from yarl import URL
 
-from .client import HttpRequestError, RequestOptions, async_request
+from .client import HttpClient, RequestError
 from .const import (
+    ATTR_ALLOW_REDIRECTS,
+    ATTR_RETRIES,
     AUTH_BASIC,
     AUTH_BEARER,
     AUTH_DIGEST,
@@ -50,28 +60,18 @@ from .const import (
     CONF_BASE_URL,
     CONF_HEADER_NAME,
     CONF_HEADER_VALUE,
-    CONF_HEADERS,
     CONF_MAX_RESPONSE_SIZE,
-    CONF_NAME,
-    CONF_PASSWORD,
     CONF_TEST_REQUEST,
-    CONF_TIMEOUT,
-    CONF_TOKEN,
-    CONF_USERNAME,
-    CONF_VERIFY_SSL,
     DEFAULT_VERIFY_SSL,
     DOMAIN,
+    MAX_REASON_LENGTH,
     MAX_RESPONSE_SIZE_LIMIT,
     MAX_TIMEOUT,
     MIN_TIMEOUT,
 )
-from .deadline import async_get_deadlines
-from .profile import (
-    SceneHttpRequestConfigEntry,
-    profile_from_entry,
-    request_settings,
-)
-from .validation import is_allowed_header, is_header_value, normalize_base_url
+from .profile import SceneHttpRequestConfigEntry, profile_from_entry, request_for
+from .url import UrlError, normalize_base_url
+from .validation import is_allowed_header, is_header_value
 
 if TYPE_CHECKING:
     # HA 2026.10+ installs probatio as `voluptuous` and types its APIs with it.
@@ -98,7 +98,8 @@ _AUTH_FAILURE_STATUSES: Final = frozenset(
 # A reason phrase comes from the remote server: keep plain words only, so it cannot
 # inject Markdown into the form's description.
 _UNSAFE_REASON_CHARS: Final = re.compile(r"[^A-Za-z0-9 .,'()/-]+")
-_MAX_REASON_LENGTH: Final = 64
+# The test request follows redirects like the action does, and never retries.
+_TEST_REQUEST_SETTINGS: Final = {ATTR_ALLOW_REDIRECTS: True, ATTR_RETRIES: 0}
 
 IDENTITY_SCHEMA: Final = vol.Schema(
     {
@@ -173,8 +174,8 @@ def _validate_identity(
     if raw_url := str(user_input.get(CONF_BASE_URL) or "").strip():
         try:
             data[CONF_BASE_URL] = str(normalize_base_url(raw_url))
-        except ValueError as err:
-            errors[CONF_BASE_URL] = str(err)
+        except UrlError as err:
+            errors[CONF_BASE_URL] = err.key
     return data, errors
 
 
@@ -263,7 +264,7 @@ def _without_secrets(values: Mapping[str, Any]) -> dict[str, Any]:
 def _status_line(status: int, reason: str) -> str:
     """Return e.g. "HTTP 200 OK", with a reason phrase safe to show."""
     words = _UNSAFE_REASON_CHARS.sub(" ", reason).split()
-    phrase = " ".join(words)[:_MAX_REASON_LENGTH].rstrip()
+    phrase = " ".join(words)[:MAX_REASON_LENGTH].rstrip()
     if not phrase:
         try:
             phrase = HTTPStatus(status).phrase
@@ -327,25 +328,21 @@ class _SettingsFlow(ConfigEntryBaseFlow):
         and credentials as the action will.
         """
         name = str(data[CONF_NAME])
-        if not data.get(CONF_BASE_URL):
-            return "", {CONF_TEST_REQUEST: "no_base_url"}
         try:
             profile = profile_from_entry("", name, data, options)
-            timeout, verify_ssl, max_size = request_settings(profile)
-            result = await async_request(
-                async_get_clientsession(self.hass),
-                RequestOptions(
+            if profile.base_url is None:
+                return "", {CONF_TEST_REQUEST: "no_base_url"}
+            client = HttpClient(async_get_clientsession(self.hass))
+            result = await client.async_request(
+                request_for(
+                    profile,
                     method="GET",
-                    url=profile.base_url or URL(str(data[CONF_BASE_URL])),
+                    url=profile.base_url,
                     headers={},
-                    timeout=timeout,
-                    verify_ssl=verify_ssl,
-                    max_response_size=max_size,
-                    profile=profile,
-                ),
-                async_get_deadlines(self.hass),
+                    settings=_TEST_REQUEST_SETTINGS,
+                )
             )
-        except HttpRequestError as err:
+        except RequestError as err:
             reason = _TEST_ERRORS.get(str(err.translation_key), "cannot_connect")
             _LOGGER.debug("Test request for profile %s failed: %s", name, reason)
             return "", {"base": reason}

@@ -8,19 +8,12 @@ DOMAIN: Final = "scene_http_request"
 SERVICE_SEND: Final = "send"
 
 # Config entry data (set up in the user and reconfigure steps).
-CONF_NAME: Final = "name"
 CONF_BASE_URL: Final = "base_url"
 
 # Config entry options (the profile's defaults).
-CONF_HEADERS: Final = "headers"
 CONF_HEADER_NAME: Final = "name"
 CONF_HEADER_VALUE: Final = "value"
 CONF_AUTH_TYPE: Final = "auth_type"
-CONF_USERNAME: Final = "username"
-CONF_PASSWORD: Final = "password"  # noqa: S105 - a key name, not a secret
-CONF_TOKEN: Final = "token"  # noqa: S105 - a key name, not a secret
-CONF_TIMEOUT: Final = "timeout"
-CONF_VERIFY_SSL: Final = "verify_ssl"
 CONF_MAX_RESPONSE_SIZE: Final = "max_response_size"
 CONF_TEST_REQUEST: Final = "test_request"
 
@@ -30,17 +23,14 @@ AUTH_DIGEST: Final = "digest"
 AUTH_BEARER: Final = "bearer"
 AUTH_TYPES: Final = (AUTH_NONE, AUTH_BASIC, AUTH_DIGEST, AUTH_BEARER)
 
-# Action fields.
-ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+# Action fields (besides config_entry_id, headers, timeout and verify_ssl, which
+# are homeassistant.const's ATTR_CONFIG_ENTRY_ID and CONF_*).
 ATTR_METHOD: Final = "method"
 ATTR_URL: Final = "url"
-ATTR_HEADERS: Final = "headers"
 ATTR_PARAMS: Final = "params"
 ATTR_JSON: Final = "json"
 ATTR_FORM: Final = "form"
 ATTR_BODY: Final = "body"
-ATTR_TIMEOUT: Final = "timeout"
-ATTR_VERIFY_SSL: Final = "verify_ssl"
 ATTR_ALLOW_REDIRECTS: Final = "allow_redirects"
 ATTR_FAIL_ON_HTTP_ERROR: Final = "fail_on_http_error"
 ATTR_RETRIES: Final = "retries"
@@ -57,6 +47,8 @@ DEFAULT_MAX_RESPONSE_SIZE: Final = 1 * MIB
 MAX_RESPONSE_SIZE_LIMIT: Final = 50 * MIB
 MAX_RETRIES: Final = 10
 MAX_REDIRECTS: Final = 10
+# A reason phrase comes from the server: messages show at most this much of it.
+MAX_REASON_LENGTH: Final = 100
 
 RETRY_STATUSES: Final = frozenset({408, 425, 429, 500, 502, 503, 504})
 RETRY_BACKOFF_START: Final = 1.0

@@ -1,15 +1,38 @@
-"""Turn a response body into the action's `content` value."""
+"""Turn what a server sent into values HA's JSON encoder accepts.
+
+Everything here is hostile input: a charset may name any codec, a header may hold
+bytes that are not UTF-8. Work is linear in the size of the input, nothing raises,
+and no string that comes out holds a lone surrogate.
+"""
 
 from __future__ import annotations
 
 import base64
-from functools import lru_cache
+from collections.abc import Iterable
+import re
 from typing import Any
 
 from homeassistant.util.json import json_loads
 
 CONTENT_BASE64 = "base64"
 _UTF8 = frozenset({"utf-8", "utf8"})
+# Text encodings a body may be declared in (WHATWG labels that Python decodes in
+# linear time). Any other charset (utf-7, punycode, rot13, zlib, ...) is ignored.
+TEXT_CHARSETS = frozenset(
+    {
+        *_UTF8,
+        *("utf-16", "utf-16le", "utf-16be", "us-ascii", "ascii"),
+        *("iso-8859-1", "latin1", "latin-1", "iso-8859-2", "iso-8859-3"),
+        *("iso-8859-4", "iso-8859-5", "iso-8859-6", "iso-8859-7", "iso-8859-8"),
+        *("iso-8859-9", "iso-8859-10", "iso-8859-11", "iso-8859-13"),
+        *("iso-8859-14", "iso-8859-15", "iso-8859-16", "koi8-r", "koi8-u"),
+        *(f"windows-{page}" for page in range(1250, 1259)),
+        *("windows-874", "ibm866", "macintosh"),
+        *("shift_jis", "windows-31j", "euc-jp", "iso-2022-jp"),
+        *("gb2312", "gbk", "gb18030", "big5", "big5-hkscs", "euc-kr"),
+    }
+)
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 
 _JSON_TYPES = frozenset({"application/json", "text/json"})
 _BINARY_PREFIXES = ("image/", "audio/", "video/", "font/")
@@ -27,11 +50,10 @@ _BINARY_TYPES = frozenset(
 )
 
 
-@lru_cache(maxsize=64)
 def parse_content_type(header: str | None) -> tuple[str | None, str | None]:
-    """Return the lower-case media type and the charset of a Content-Type value.
+    """Return the lower-case media type and charset of a Content-Type value.
 
-    Cached: a server sends the same few values again and again.
+    A charset that is not a known text encoding is left out (None).
     """
     if not header:
         return None, None
@@ -40,23 +62,21 @@ def parse_content_type(header: str | None) -> tuple[str | None, str | None]:
     for param in params.split(";"):
         key, _, value = param.partition("=")
         if key.strip().lower() == "charset":
-            charset = value.strip().strip('"') or None
+            label = value.strip().strip('"').lower()
+            charset = label if label in TEXT_CHARSETS else None
     return media_type.strip().lower() or None, charset
 
 
-_JSON, _BINARY, _TEXT = "json", "binary", "text"
+def _is_json(media_type: str | None) -> bool:
+    return media_type is not None and (
+        media_type in _JSON_TYPES or media_type.endswith("+json")
+    )
 
 
-@lru_cache(maxsize=64)
-def _kind(media_type: str | None) -> str:
-    """Return how a media type's body is returned: json, binary or text."""
-    if media_type is None:
-        return _TEXT
-    if media_type in _JSON_TYPES or media_type.endswith("+json"):
-        return _JSON
-    if media_type in _BINARY_TYPES or media_type.startswith(_BINARY_PREFIXES):
-        return _BINARY
-    return _TEXT
+def _is_binary(media_type: str | None) -> bool:
+    return media_type is not None and (
+        media_type in _BINARY_TYPES or media_type.startswith(_BINARY_PREFIXES)
+    )
 
 
 def decode_content(
@@ -66,15 +86,15 @@ def decode_content(
 
     JSON types come back parsed (text if parsing fails), textual types as text,
     binary types and undecodable bytes as base64. An empty body gives None.
+    charset must come from parse_content_type (a known text encoding, or None).
     """
     if not body:
         return None, None
-    kind = _kind(media_type)
-    if kind == _BINARY:
-        return base64.b64encode(body).decode("ascii"), CONTENT_BASE64
-    if kind == _JSON:
+    if _is_binary(media_type):
+        return _base64(body)
+    if _is_json(media_type):
         # orjson reads UTF-8 bytes directly; other charsets are decoded first.
-        utf8 = charset is None or charset.lower() in _UTF8
+        utf8 = charset is None or charset in _UTF8
         source = body if utf8 else _decode_text(body, charset)
         if source is not None:
             try:
@@ -83,14 +103,54 @@ def decode_content(
                 pass
     text = _decode_text(body, charset)
     if text is None:
-        return base64.b64encode(body).decode("ascii"), CONTENT_BASE64
+        return _base64(body)
     return text, None
 
 
+def _base64(body: bytes) -> tuple[str, str]:
+    return base64.b64encode(body).decode("ascii"), CONTENT_BASE64
+
+
 def _decode_text(body: bytes, charset: str | None) -> str | None:
+    """Return body as text in charset, else UTF-8, or None.
+
+    The codecs of TEXT_CHARSETS decode strictly: they never yield a surrogate.
+    """
     for encoding in (charset, "utf-8") if charset else ("utf-8",):
         try:
             return body.decode(encoding)
-        except LookupError, UnicodeDecodeError:
+        except UnicodeDecodeError:
             continue
     return None
+
+
+def safe_text(text: str) -> str:
+    """Return a header value or reason phrase with undecodable bytes replaced.
+
+    aiohttp keeps bytes that are not UTF-8 as lone surrogates.
+    """
+    if _SURROGATE_RE.search(text) is None:
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        return _SURROGATE_RE.sub("\ufffd", text)
+
+
+def response_headers(items: Iterable[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """Return headers as a dict; a repeated name (any case) has a list of values.
+
+    The key is the name as first sent.
+    """
+    headers: dict[str, str | list[str]] = {}
+    keys: dict[str, str] = {}  # lower-case name -> key in headers
+    for raw_name, raw_value in items:
+        name, value = safe_text(raw_name), safe_text(raw_value)
+        key = keys.setdefault(name.lower(), name)
+        if key not in headers:
+            headers[key] = value
+        elif isinstance(existing := headers[key], list):
+            existing.append(value)
+        else:
+            headers[key] = [existing, value]
+    return headers

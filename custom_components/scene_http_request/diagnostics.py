@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any, Final
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_HEADER_VALUE, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
+from .const import CONF_HEADER_VALUE
 from .profile import SceneHttpRequestConfigEntry
 
 TO_REDACT: Final = frozenset(

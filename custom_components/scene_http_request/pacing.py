@@ -13,12 +13,6 @@ import asyncio
 from collections import deque
 from typing import Final
 
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.util.hass_dict import HassKey
-
-from .const import DOMAIN
-
-DATA_PACER: Final[HassKey[RequestPacer]] = HassKey(f"{DOMAIN}_pacer")
 BURST: Final = 16
 
 
@@ -36,11 +30,6 @@ class RequestPacer:
         self._in_flight = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._tick_pending = False
-
-    @property
-    def in_flight(self) -> int:
-        """Return how many admitted requests have not finished."""
-        return self._in_flight
 
     def try_start(self) -> bool:
         """Admit a request now if few are in flight; else async_wait_start it."""
@@ -76,11 +65,3 @@ class RequestPacer:
             self._loop.call_soon(self._admit_next)
         else:
             self._tick_pending = False
-
-
-@callback
-def async_get_pacer(hass: HomeAssistant) -> RequestPacer:
-    """Return the request pacer of hass's loop, created on first use."""
-    if (pacer := hass.data.get(DATA_PACER)) is None:
-        pacer = hass.data[DATA_PACER] = RequestPacer(hass.loop)
-    return pacer

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Final
+import base64
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.util.hass_dict import HassKey
+from homeassistant.const import (
+    CONF_HEADERS,
+    CONF_PASSWORD,
+    CONF_TIMEOUT,
+    CONF_TOKEN,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
+from homeassistant.core import HomeAssistant
 from yarl import URL
 
+from .client import Request
 from .const import (
+    ATTR_ALLOW_REDIRECTS,
+    ATTR_RETRIES,
     AUTH_BASIC,
     AUTH_BEARER,
     AUTH_DIGEST,
@@ -20,13 +32,7 @@ from .const import (
     CONF_BASE_URL,
     CONF_HEADER_NAME,
     CONF_HEADER_VALUE,
-    CONF_HEADERS,
     CONF_MAX_RESPONSE_SIZE,
-    CONF_PASSWORD,
-    CONF_TIMEOUT,
-    CONF_TOKEN,
-    CONF_USERNAME,
-    CONF_VERIFY_SSL,
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT,
     DEFAULT_VERIFY_SSL,
@@ -35,12 +41,8 @@ from .const import (
     MAX_TIMEOUT,
     MIN_TIMEOUT,
 )
-from .validation import (
-    is_allowed_header,
-    is_header_value,
-    normalize_base_url,
-    origin_of,
-)
+from .url import in_scope, normalize_base_url
+from .validation import is_allowed_header, is_header_value
 
 type SceneHttpRequestConfigEntry = ConfigEntry["Profile"]
 
@@ -64,39 +66,30 @@ class Profile:
     timeout: float | None = None
     verify_ssl: bool | None = None
     max_response_size: int | None = None
-    base_origin: tuple[str, str, int | None] | None = field(
-        default=None, init=False, repr=False, compare=False
-    )
-    # Whether the profile adds headers or credentials to a request.
-    supplies_secrets: bool = field(default=False, init=False, repr=False, compare=False)
-
-    # Whether one of the profile's headers is a Content-Type.
-    sets_content_type: bool = field(
-        default=False, init=False, repr=False, compare=False
-    )
-
-    def __post_init__(self) -> None:
-        """Compute once what every request asks of the profile."""
-        origin = None if self.base_url is None else origin_of(self.base_url)
-        object.__setattr__(self, "base_origin", origin)
-        secrets = bool(self.headers) or self.auth_type != AUTH_NONE
-        object.__setattr__(self, "supplies_secrets", secrets)
-        content_type = any(name.lower() == "content-type" for name, _ in self.headers)
-        object.__setattr__(self, "sets_content_type", content_type)
 
     def covers(self, url: URL) -> bool:
-        """Return whether an absolute URL lies inside the base URL."""
-        if self.base_url is None:
-            return True
-        if origin_of(url) != self.base_origin:
-            return False
-        path = url.raw_path or "/"
-        base_path = self.base_url.raw_path
-        return path == base_path.rstrip("/") or path.startswith(base_path)
+        """Return whether an absolute URL lies inside the base URL (if any)."""
+        return self.base_url is None or in_scope(url, self.base_url)
 
-    def same_origin(self, url: URL) -> bool:
-        """Return whether url has the base URL's origin (always false without one)."""
-        return self.base_url is not None and origin_of(url) == self.base_origin
+    def header(self, name: str) -> str | None:
+        """Return the value of the profile's header called name, if it has one."""
+        name = name.lower()
+        return next((value for own, value in self.headers if own.lower() == name), None)
+
+    def scoped_headers(self) -> tuple[tuple[str, str], ...]:
+        """Return the headers to send to the profile's origin, credentials included."""
+        if self.auth_type == AUTH_BEARER:
+            return (*self.headers, ("Authorization", f"Bearer {self.token}"))
+        if self.auth_type == AUTH_BASIC:
+            pair = base64.b64encode(f"{self.username}:{self.password}".encode())
+            return (*self.headers, ("Authorization", f"Basic {pair.decode('ascii')}"))
+        return self.headers
+
+    def digest_auth(self) -> tuple[str, str] | None:
+        """Return the digest username and password, if the profile uses digest."""
+        if self.auth_type == AUTH_DIGEST:
+            return (self.username, self.password)
+        return None
 
 
 def profile_from_entry(
@@ -194,87 +187,59 @@ def _optional_number(
     return value
 
 
-def request_settings(
-    profile: Profile | None,
-    *,
-    timeout: float | None = None,
-    verify_ssl: bool | None = None,
-    max_response_size: int | None = None,
-) -> tuple[float, bool, int]:
-    """Return timeout, TLS check and size limit: the call's, else the profile's.
-
-    What neither sets falls back to the integration's defaults.
-    """
-    if profile is not None:
-        timeout = profile.timeout if timeout is None else timeout
-        verify_ssl = profile.verify_ssl if verify_ssl is None else verify_ssl
-        if max_response_size is None:
-            max_response_size = profile.max_response_size
-    return (
-        DEFAULT_TIMEOUT if timeout is None else timeout,
-        DEFAULT_VERIFY_SSL if verify_ssl is None else verify_ssl,
-        DEFAULT_MAX_RESPONSE_SIZE if max_response_size is None else max_response_size,
+def loaded_profiles(hass: HomeAssistant) -> list[Profile]:
+    """Return the profiles of the loaded config entries."""
+    entries: list[SceneHttpRequestConfigEntry] = (
+        hass.config_entries.async_loaded_entries(DOMAIN)
     )
+    return [entry.runtime_data for entry in entries]
 
 
 def match_profile(profiles: Iterable[Profile], url: URL) -> Profile | None:
     """Return the profile whose base URL is the longest prefix of url, if any."""
     best: Profile | None = None
+    best_length = -1
     for profile in profiles:
         if profile.base_url is None or not profile.covers(url):
             continue
-        if best is None or len(profile.base_url.raw_path) > len(
-            best.base_url.raw_path  # type: ignore[union-attr]
-        ):
-            best = profile
+        if len(profile.base_url.raw_path) > best_length:
+            best, best_length = profile, len(profile.base_url.raw_path)
     return best
 
 
-_MATCH_CACHE_SIZE: Final = 256
-DATA_PROFILES: Final[HassKey[ProfileIndex]] = HassKey(f"{DOMAIN}_profiles")
+def request_for(  # noqa: PLR0913 - keyword-only: the parts of one request
+    profile: Profile | None,
+    *,
+    method: str,
+    url: URL,
+    headers: Mapping[str, str],
+    body: bytes | None = None,
+    settings: Mapping[str, Any],
+) -> Request:
+    """Return the client request for a call, with the profile's credentials.
 
-
-class ProfileIndex:
-    """The loaded profiles, and which one covers each URL the action was given.
-
-    Automations call the same few URLs again and again: a URL is resolved and
-    matched once, until a profile is added or removed.
+    settings holds allow_redirects and retries, and may hold the call's own
+    timeout, verify_ssl and max_response_size: what it leaves out of those three
+    comes from the profile, else from the integration's defaults.
     """
 
-    __slots__ = ("_matches", "_profiles")
+    def setting(key: str, default: Any) -> Any:
+        if (value := settings.get(key)) is not None:
+            return value
+        if profile is not None and (value := getattr(profile, key)) is not None:
+            return value
+        return default
 
-    def __init__(self) -> None:
-        """Start with no profile."""
-        self._profiles: dict[str, Profile] = {}
-        self._matches: dict[str, tuple[URL, Profile | None]] = {}
-
-    @property
-    def profiles(self) -> list[Profile]:
-        """Return the loaded profiles."""
-        return list(self._profiles.values())
-
-    def add(self, profile: Profile) -> None:
-        """Add (or replace) a loaded profile."""
-        self._profiles[profile.entry_id] = profile
-        self._matches.clear()
-
-    def remove(self, entry_id: str) -> None:
-        """Forget an unloaded profile."""
-        self._profiles.pop(entry_id, None)
-        self._matches.clear()
-
-    def match(
-        self, raw_url: str, resolve: Callable[[str], URL]
-    ) -> tuple[URL, Profile | None]:
-        """Return resolve(raw_url) and the profile covering it, if any.
-
-        resolve raises for a URL it refuses; refusals are not cached.
-        """
-        if (known := self._matches.get(raw_url)) is not None:
-            return known
-        url = resolve(raw_url)
-        known = (url, match_profile(self._profiles.values(), url))
-        if len(self._matches) >= _MATCH_CACHE_SIZE:
-            self._matches.clear()
-        self._matches[raw_url] = known
-        return known
+    return Request(
+        method=method,
+        url=url,
+        headers=headers,
+        body=body,
+        scoped_headers=profile.scoped_headers() if profile else (),
+        digest_auth=profile.digest_auth() if profile else None,
+        timeout=setting(CONF_TIMEOUT, DEFAULT_TIMEOUT),
+        verify_ssl=setting(CONF_VERIFY_SSL, DEFAULT_VERIFY_SSL),
+        max_response_size=setting(CONF_MAX_RESPONSE_SIZE, DEFAULT_MAX_RESPONSE_SIZE),
+        allow_redirects=settings[ATTR_ALLOW_REDIRECTS],
+        retries=settings[ATTR_RETRIES],
+    )

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import lru_cache
 import math
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from aiohttp import hdrs
+from homeassistant.const import (
+    ATTR_CONFIG_ENTRY_ID,
+    CONF_HEADERS,
+    CONF_TIMEOUT,
+    CONF_VERIFY_SSL,
+)
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -22,44 +27,42 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.json import json_bytes
 from yarl import URL
 
-from .client import HttpResult, RequestOptions, async_request, host_of
+from .client import HttpClient, Request, Response
 from .const import (
     ATTR_ALLOW_REDIRECTS,
     ATTR_BODY,
-    ATTR_CONFIG_ENTRY_ID,
     ATTR_FAIL_ON_HTTP_ERROR,
     ATTR_FORM,
-    ATTR_HEADERS,
     ATTR_JSON,
     ATTR_MAX_RESPONSE_SIZE,
     ATTR_METHOD,
     ATTR_PARAMS,
     ATTR_RETRIES,
-    ATTR_TIMEOUT,
     ATTR_URL,
-    ATTR_VERIFY_SSL,
     DOMAIN,
+    MAX_REASON_LENGTH,
     MAX_RESPONSE_SIZE_LIMIT,
     MAX_RETRIES,
     MAX_TIMEOUT,
     METHODS,
+    MIB,
     MIN_TIMEOUT,
     SERVICE_SEND,
 )
-from .content import decode_content, parse_content_type
-from .deadline import async_get_deadlines
-from .pacing import async_get_pacer
+from .content import decode_content, parse_content_type, response_headers, safe_text
+from .pacing import RequestPacer
 from .profile import (
-    DATA_PROFILES,
     Profile,
     SceneHttpRequestConfigEntry,
-    request_settings,
+    loaded_profiles,
+    match_profile,
+    request_for,
 )
+from .url import UrlError, host_for_messages, resolve_url
 from .validation import (
     checked_headers,
     header_value_to_str,
     is_encodable,
-    parse_http_url,
     validation_error,
 )
 
@@ -70,6 +73,8 @@ else:
     import voluptuous as vol
 
 _BODY_FIELDS = (ATTR_JSON, ATTR_FORM, ATTR_BODY)
+# Bodies larger than this are decoded in the executor, off the event loop.
+_INLINE_DECODE_LIMIT = 1 * MIB
 
 
 def _finite(kind: type[float]) -> Callable[[Any], float]:
@@ -87,33 +92,25 @@ def _finite(kind: type[float]) -> Callable[[Any], float]:
     return coerce
 
 
-def _method(value: Any) -> str:
-    """Return an HTTP method of METHODS in upper case (one validator: it is cheaper)."""
-    method = cv.string(value).upper()
-    if method not in METHODS:
-        raise vol.Invalid(f"value must be one of {sorted(METHODS)}")
-    return method
-
-
-_MAX_REASON_LENGTH = 100
-
 SEND_SCHEMA = vol.Schema(
     {
         vol.Optional(ATTR_CONFIG_ENTRY_ID): vol.Any(None, cv.string),
-        vol.Optional(ATTR_METHOD): _method,
+        vol.Optional(ATTR_METHOD, default="GET"): vol.All(
+            cv.string, vol.Upper, vol.In(METHODS)
+        ),
         vol.Required(ATTR_URL): cv.string,
-        vol.Optional(ATTR_HEADERS): vol.Any(None, dict),
+        vol.Optional(CONF_HEADERS): vol.Any(None, dict),
         vol.Optional(ATTR_PARAMS): vol.Any(None, dict),
         vol.Optional(ATTR_JSON): object,
         vol.Optional(ATTR_FORM): vol.Any(None, dict),
         vol.Optional(ATTR_BODY): vol.Any(None, cv.string),
-        vol.Optional(ATTR_TIMEOUT): vol.All(
+        vol.Optional(CONF_TIMEOUT): vol.All(
             _finite(float), vol.Range(min=MIN_TIMEOUT, max=MAX_TIMEOUT)
         ),
-        vol.Optional(ATTR_VERIFY_SSL): cv.boolean,
-        vol.Optional(ATTR_ALLOW_REDIRECTS): cv.boolean,
-        vol.Optional(ATTR_FAIL_ON_HTTP_ERROR): cv.boolean,
-        vol.Optional(ATTR_RETRIES): vol.All(
+        vol.Optional(CONF_VERIFY_SSL): cv.boolean,
+        vol.Optional(ATTR_ALLOW_REDIRECTS, default=True): cv.boolean,
+        vol.Optional(ATTR_FAIL_ON_HTTP_ERROR, default=True): cv.boolean,
+        vol.Optional(ATTR_RETRIES, default=0): vol.All(
             _finite(int), vol.Range(min=0, max=MAX_RETRIES)
         ),
         vol.Optional(ATTR_MAX_RESPONSE_SIZE): vol.All(
@@ -121,41 +118,38 @@ SEND_SCHEMA = vol.Schema(
         ),
     }
 )
-# Defaults live here, not in the schema: validating a default on every call costs
-# more than applying it.
-_DEFAULT_METHOD = "GET"
 
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
-    """Register the send action on the shared session, deadlines and pacer."""
-    session = async_get_clientsession(hass)
-    deadlines = async_get_deadlines(hass)
-    pacer = async_get_pacer(hass)
+    """Register the send action on the shared session, with a burst pacer."""
+    client = HttpClient(async_get_clientsession(hass))
+    pacer = RequestPacer(hass.loop)
 
     async def async_send(call: ServiceCall) -> ServiceResponse:
         """Validate the call, send the request and return the response."""
-        data = call.data
+        request, profile = build_request(hass, call.data)
         if not pacer.try_start():
             await pacer.async_wait_start()
         try:
-            options = build_request(hass, data)
-            result = await async_request(session, options, deadlines)
+            response = await client.async_request(request)
         finally:
             pacer.finished()
-        if data.get(ATTR_FAIL_ON_HTTP_ERROR, True) and result.status >= 400:  # noqa: PLR2004
+        if call.data[ATTR_FAIL_ON_HTTP_ERROR] and response.status >= 400:  # noqa: PLR2004
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key="http_error",
                 translation_placeholders={
-                    "status": str(result.status),
-                    "reason": result.reason[:_MAX_REASON_LENGTH],
-                    "host": host_of(result.url),
+                    "status": str(response.status),
+                    "reason": safe_text(response.reason)[:MAX_REASON_LENGTH],
+                    "host": host_for_messages(response.url),
                 },
             )
         if not call.return_response:
             return None
-        return response_data(result, options)
+        if len(response.body) > _INLINE_DECODE_LIMIT:
+            return await hass.async_add_executor_job(response_data, response, profile)
+        return response_data(response, profile)
 
     hass.services.async_register(
         DOMAIN,
@@ -166,79 +160,48 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
 
 
-def build_request(hass: HomeAssistant, data: Mapping[str, Any]) -> RequestOptions:
-    """Turn validated action data into request options, or raise a translated error.
+def build_request(
+    hass: HomeAssistant, data: Mapping[str, Any]
+) -> tuple[Request, Profile | None]:
+    """Turn validated action data into a request and its profile.
 
-    Nothing here touches the network.
+    Raises a translated error for a call that can't be sent; touches no network.
     """
-    profile: Profile | None
-    if entry_id := data.get(ATTR_CONFIG_ENTRY_ID):
-        profile = _explicit_profile(hass, entry_id)
-        url = _resolve_url(data[ATTR_URL], profile)
-    else:
-        url, profile = hass.data[DATA_PROFILES].match(data[ATTR_URL], _absolute_url)
+    url, profile = _target(hass, data)
     if params := data.get(ATTR_PARAMS):
         url = url.extend_query(_pairs(params, "invalid_params"))
-    headers = checked_headers(raw) if (raw := data.get(ATTR_HEADERS)) else {}
-    body = (
-        None
-        if data.keys().isdisjoint(_BODY_FIELDS)
-        else _encode_body(data, headers, profile)
-    )
-    timeout, verify_ssl, max_size = request_settings(
+    headers = checked_headers(raw) if (raw := data.get(CONF_HEADERS)) else {}
+    body = _encode_body(data, headers, profile)
+    request = request_for(
         profile,
-        timeout=data.get(ATTR_TIMEOUT),
-        verify_ssl=data.get(ATTR_VERIFY_SSL),
-        max_response_size=data.get(ATTR_MAX_RESPONSE_SIZE),
-    )
-    return RequestOptions(
-        method=data.get(ATTR_METHOD, _DEFAULT_METHOD),
+        method=data[ATTR_METHOD],
         url=url,
         headers=headers,
         body=body,
-        timeout=timeout,
-        verify_ssl=verify_ssl,
-        allow_redirects=data.get(ATTR_ALLOW_REDIRECTS, True),
-        retries=data.get(ATTR_RETRIES, 0),
-        max_response_size=max_size,
-        profile=profile,
+        settings=data,
     )
+    return request, profile
 
 
-def _explicit_profile(hass: HomeAssistant, entry_id: str) -> Profile:
-    entry: SceneHttpRequestConfigEntry = service.async_get_config_entry(
-        hass, DOMAIN, entry_id
-    )
-    return entry.runtime_data
-
-
-def _absolute_url(raw: str) -> URL:
-    """Return raw as an absolute URL (no profile to resolve it against)."""
-    return _resolve_url(raw, None)
-
-
-def _resolve_url(raw: str, profile: Profile | None) -> URL:
-    """Return the absolute URL of the request, checked against the profile."""
-    url = parse_http_url(raw)
-    if url is None:
-        raise validation_error("invalid_url")
-    if url.scheme and url.scheme not in ("http", "https"):
-        raise validation_error("unsupported_scheme", scheme=url.scheme)
-    if not url.scheme:
-        if url.absolute:  # "//host/path" has no scheme to go with its host
-            raise validation_error("invalid_url")
-        if profile is None or profile.base_url is None:
-            raise validation_error("relative_url_without_base")
-        url = profile.base_url.join(url)
-    if not url.host:
-        raise validation_error("invalid_url")
-    if url.user is not None or url.password is not None:
-        raise validation_error("url_has_credentials")
-    if profile is not None and not profile.covers(url):
-        raise validation_error(
-            "url_outside_profile", profile=profile.title, host=host_of(url)
+def _target(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[URL, Profile | None]:
+    """Return the absolute URL of the call and the profile it uses, if any."""
+    profile: Profile | None = None
+    if entry_id := data.get(ATTR_CONFIG_ENTRY_ID):
+        entry: SceneHttpRequestConfigEntry = service.async_get_config_entry(
+            hass, DOMAIN, entry_id
         )
-    return url
+        profile = entry.runtime_data
+    try:
+        url = resolve_url(data[ATTR_URL], profile.base_url if profile else None)
+    except UrlError as err:
+        raise validation_error(err.key, **err.placeholders) from None
+    if profile is None:
+        return url, match_profile(loaded_profiles(hass), url)
+    if not profile.covers(url):
+        raise validation_error(
+            "url_outside_profile", profile=profile.title, host=host_for_messages(url)
+        )
+    return url, profile
 
 
 def _scalar_to_str(value: Any) -> str | None:
@@ -267,7 +230,11 @@ def _pairs(mapping: dict[Any, Any], error_key: str) -> list[tuple[str, str]]:
 def _encode_body(
     data: Mapping[str, Any], headers: dict[str, str], profile: Profile | None
 ) -> bytes | None:
-    """Encode the one body field given, setting a default Content-Type."""
+    """Encode the one body field given, and set the body's Content-Type.
+
+    The Content-Type is the call's, else the profile's, else the body kind's. It
+    goes with the body, to whichever origin the body goes.
+    """
     given = [field for field in _BODY_FIELDS if data.get(field) is not None]
     if len(given) > 1:
         raise validation_error("multiple_bodies", fields=", ".join(given))
@@ -290,43 +257,26 @@ def _encode_body(
             raise validation_error("invalid_text", field=field)
         body = text.encode()
         content_type = "text/plain; charset=utf-8"
-    if not (profile and profile.sets_content_type) and not any(
-        name.lower() == "content-type" for name in headers
-    ):
-        headers["Content-Type"] = content_type
+    if not any(name.lower() == "content-type" for name in headers):
+        profile_type = profile.header(hdrs.CONTENT_TYPE) if profile else None
+        headers[hdrs.CONTENT_TYPE] = profile_type or content_type
     return body
 
 
-@lru_cache(maxsize=256)
-def _url_text(url: URL) -> str:
-    """Return str(url): cached, as the same URL objects come back (ProfileIndex)."""
-    return str(url)
-
-
-def response_data(result: HttpResult, options: RequestOptions) -> dict[str, Any]:
+def response_data(response: Response, profile: Profile | None) -> dict[str, Any]:
     """Build the JSON-serializable response of the action."""
-    headers: dict[str, str | list[str]] = dict(result.headers.items())
-    if len(headers) != len(result.headers):  # a repeated name: its values as a list
-        headers = {}
-        for name, value in result.headers.items():
-            if name not in headers:
-                headers[name] = value
-            elif isinstance(existing := headers[name], list):
-                existing.append(value)
-            else:
-                headers[name] = [existing, value]
-    media_type, charset = parse_content_type(result.headers.get(hdrs.CONTENT_TYPE))
-    content, content_encoding = decode_content(result.body, media_type, charset)
+    media_type, charset = parse_content_type(response.headers.get(hdrs.CONTENT_TYPE))
+    content, content_encoding = decode_content(response.body, media_type, charset)
     return {
-        "status": result.status,
-        "reason": result.reason,
-        "ok": result.status < 400,  # noqa: PLR2004
-        "url": _url_text(result.url),
-        "headers": headers,
-        "content_type": media_type,
+        "status": response.status,
+        "reason": safe_text(response.reason),
+        "ok": response.status < 400,  # noqa: PLR2004
+        "url": str(response.url),
+        "headers": response_headers(response.headers.items()),
+        "content_type": safe_text(media_type) if media_type else None,
         "content": content,
         "content_encoding": content_encoding,
-        "elapsed": int(result.elapsed * 1e6 + 0.5) / 1e6,  # round(x, 6), 8x cheaper
-        "attempts": result.attempts,
-        "profile": options.profile.title if options.profile else None,
+        "elapsed": round(response.elapsed, 6),
+        "attempts": response.attempts,
+        "profile": profile.title if profile else None,
     }

@@ -1,27 +1,22 @@
-"""Checks shared by the action and the config flow: URLs and headers."""
+"""Checks of what a caller gives: header names and values, text, and their errors."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-import ipaddress
 import re
 from typing import Any
 
 from homeassistant.exceptions import ServiceValidationError
-from yarl import URL
 
 from .const import DOMAIN
 
 # RFC 9110 section 5.6.2: token = 1*tchar.
 # Always used with fullmatch: "$" would also match before a trailing newline.
 _TOKEN_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_HOST_RE = re.compile(r"[A-Za-z0-9._\-]+")
 # RFC 9110 section 5.5: field values hold no control character but HTAB; a lone
 # surrogate can't be encoded at all.
 _FORBIDDEN_VALUE_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
-_URL_FORBIDDEN_RE = re.compile(r"[\r\n\0\t\ud800-\udfff]")
 # Framing and connection headers belong to the client: a caller's value would make
 # the message ambiguous (RFC 9112 section 6.3) or break the connection.
 RESERVED_HEADERS = frozenset(
@@ -36,7 +31,6 @@ RESERVED_HEADERS = frozenset(
         "upgrade",
     }
 )
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def validation_error(key: str, **placeholders: str) -> ServiceValidationError:
@@ -115,58 +109,3 @@ def checked_headers(headers: dict[Any, Any]) -> dict[str, str]:
             raise validation_error("invalid_header_value", name=name)
         checked[name] = value
     return checked
-
-
-@lru_cache(maxsize=256)
-def parse_http_url(raw: str) -> URL | None:
-    """Parse raw as a URL, or return None when it is not one.
-
-    Cached: automations send to the same few URLs again and again, and URLs are
-    immutable.
-    """
-    if _URL_FORBIDDEN_RE.search(raw) or raw != raw.strip():
-        return None
-    try:
-        url = URL(raw)
-        # Touch the parts that yarl computes lazily so bad hosts/ports fail here.
-        _ = (url.host, url.port, url.raw_path)
-    except ValueError:
-        return None
-    host = url.raw_host
-    if host is not None and not _HOST_RE.fullmatch(host) and not _is_ip(host):
-        return None
-    return url
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def origin_of(url: URL) -> tuple[str, str, int | None]:
-    """Return scheme, host and port that make the URL's origin."""
-    return (url.scheme, (url.host or "").lower(), url.port)
-
-
-def normalize_base_url(raw: str) -> URL:
-    """Normalize a profile's base URL or raise ValueError with a reason key.
-
-    The result has a lower-case host, no default port and a path that ends in "/".
-    """
-    url = parse_http_url(raw)
-    if url is None or not url.absolute:
-        raise ValueError("invalid_url")
-    if url.scheme not in _DEFAULT_PORTS:
-        raise ValueError("unsupported_scheme")
-    if url.user is not None or url.password is not None:
-        raise ValueError("url_has_credentials")
-    if url.raw_query_string or url.raw_fragment:
-        raise ValueError("base_url_has_query")
-    path = url.raw_path if url.raw_path.endswith("/") else url.raw_path + "/"
-    normalized = url.with_path(path, encoded=True)
-    if url.explicit_port == _DEFAULT_PORTS[url.scheme]:
-        normalized = normalized.with_port(None)
-    return normalized
