@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 from homeassistant.helpers.json import json_bytes
+from multidict import CIMultiDict
 import pytest
 
 from custom_components.scene_http_request.content import (
@@ -144,6 +145,24 @@ def test_safe_text(text: str, expected: str) -> None:
 def test_response_headers_group_names_in_any_case() -> None:
     """X-A and x-a are one header: a list, under the name as first sent."""
     headers = response_headers(
-        [("X-A", "1"), ("Content-Type", "text/plain"), ("x-a", "2"), ("X-A", "3")]
+        CIMultiDict(
+            [("X-A", "1"), ("Content-Type", "text/plain"), ("x-a", "2"), ("X-A", "3")]
+        )
     )
     assert headers == {"X-A": ["1", "2", "3"], "Content-Type": "text/plain"}
+
+
+@pytest.mark.parametrize(
+    ("sent", "expected"),
+    [
+        ([("A", "1"), ("B", "2")], {"A": "1", "B": "2"}),
+        ([("A", "1"), ("A", "2")], {"A": ["1", "2"]}),
+        ([("A", "caf\udce9")], {"A": "caf\ufffd"}),
+        ([("\udce9", "1")], {"\ufffd": "1"}),
+    ],
+)
+def test_response_headers(
+    sent: list[tuple[str, str]], expected: dict[str, str | list[str]]
+) -> None:
+    """Plain headers pass as they are; repeats become lists, bad bytes U+FFFD."""
+    assert response_headers(CIMultiDict(sent)) == expected

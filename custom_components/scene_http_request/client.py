@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 import logging
 import random
 import time
+from typing import NamedTuple
 import zlib
 
 import aiohttp
@@ -104,23 +105,31 @@ class Response:
     elapsed: float
 
 
-@dataclass(frozen=True, slots=True)
-class _Hop:
+class _Hop(NamedTuple):
     """One request on the way to the final response."""
 
     method: str
     url: URL
     body: bytes | None
-    headers: CIMultiDict[str]
+    headers: Mapping[str, str]
     digest_auth: tuple[str, str] | None
 
 
-@dataclass(frozen=True, slots=True)
-class _Redirect:
+class _Redirect(NamedTuple):
     """A redirect the client follows."""
 
     status: int
     location: str
+
+
+class _Answer(NamedTuple):
+    """The final answer of one attempt: the fields of a Response."""
+
+    status: int
+    reason: str
+    url: URL
+    headers: MultiMapping[str]
+    body: bytes
 
 
 def session_middlewares(
@@ -156,29 +165,24 @@ class HttpClient:
         Each attempt, redirects and body included, has request.timeout seconds.
         """
         started = time.monotonic()
-        host = host_for_messages(request.url)
         attempt = 0
         while True:
             attempt += 1
             try:
                 async with asyncio.timeout(request.timeout):
-                    response = await self._async_attempt(request)
+                    answer = await self._async_attempt(request)
             except TimeoutError:
+                host = host_for_messages(request.url)
                 error = RequestError("timeout", host, retryable=True)
             except RequestError as err:
                 error = err
             else:
-                _LOGGER.debug(
-                    "%s %s: HTTP %s in %.3f s (attempt %s)",
-                    request.method,
-                    host_for_messages(response.url),
-                    response.status,
-                    time.monotonic() - started,
-                    attempt,
-                )
-                if response.status not in RETRY_STATUSES or attempt > request.retries:
-                    return _finished(response, attempt, started)
-                delay = retry_after(response.headers)
+                if _LOGGER.isEnabledFor(logging.DEBUG):
+                    _log_answer(request, answer, attempt, started)
+                if answer.status not in RETRY_STATUSES or attempt > request.retries:
+                    elapsed = time.monotonic() - started
+                    return Response(*answer, attempts=attempt, elapsed=elapsed)
+                delay = retry_after(answer.headers)
                 if delay is None:
                     delay = _backoff(attempt)
                 await _async_wait_retry(request, delay)
@@ -186,7 +190,7 @@ class HttpClient:
             _LOGGER.debug(
                 "%s %s: %s (attempt %s)",
                 request.method,
-                host,
+                host_for_messages(request.url),
                 error.translation_key,
                 attempt,
             )
@@ -194,19 +198,19 @@ class HttpClient:
                 raise error
             await _async_wait_retry(request, _backoff(attempt))
 
-    async def _async_attempt(self, request: Request) -> Response:
+    async def _async_attempt(self, request: Request) -> _Answer:
         """Send one attempt, following redirects hop by hop."""
-        origin = origin_of(request.url)
         method, url, body = request.method, request.url, request.body
         call_headers = CIMultiDict(request.headers)
+        same_origin = True
         for _ in range(MAX_REDIRECTS + 1):
             headers, digest_auth = _hop_headers(
-                request, call_headers, same_origin=origin_of(url) == origin
+                request, call_headers, same_origin=same_origin
             )
             answer = await self._async_hop(
                 request, _Hop(method, url, body, headers, digest_auth)
             )
-            if isinstance(answer, Response):
+            if isinstance(answer, _Answer):
                 return answer
             try:
                 url = redirect_target(url, answer.location)
@@ -214,14 +218,15 @@ class HttpClient:
                 raise RequestError(
                     "invalid_redirect", host_for_messages(request.url)
                 ) from None
+            same_origin = origin_of(url) == origin_of(request.url)
             if _redirect_drops_body(answer.status, method):
                 method, body = "GET", None
                 for name in _BODY_HEADERS:
                     call_headers.popall(name, None)
         raise RequestError("too_many_redirects", host_for_messages(request.url))
 
-    async def _async_hop(self, request: Request, hop: _Hop) -> Response | _Redirect:
-        """Send one hop; return its response, or the redirect to follow."""
+    async def _async_hop(self, request: Request, hop: _Hop) -> _Answer | _Redirect:
+        """Send one hop; return its answer, or the redirect to follow."""
         middlewares: tuple[aiohttp.ClientMiddlewareType, ...] | None = None
         if hop.digest_auth is not None:
             digest = aiohttp.DigestAuthMiddleware(*hop.digest_auth)
@@ -246,24 +251,27 @@ class HttpClient:
                 ):
                     await _async_drain(response)
                     return _Redirect(response.status, location)
-                content = await _async_read_body(
+                body = await _async_read_body(
                     response, hop.method, request.max_response_size, hop.url
                 )
-                return _response(response, hop.url, content)
         except (aiohttp.ClientError, OSError, zlib.error) as err:
             raise _failure(err, hop.url, request.max_response_size) from None
+        # Test doubles of aiohttp's response (aioclient_mock) have no reason.
+        reason = getattr(response, "reason", None) or ""
+        return _Answer(response.status, reason, hop.url, response.headers, body)
 
 
-def _finished(response: Response, attempts: int, started: float) -> Response:
-    """Return the response with its attempt count and total time."""
-    return replace(response, attempts=attempts, elapsed=time.monotonic() - started)
-
-
-def _response(response: aiohttp.ClientResponse, url: URL, body: bytes) -> Response:
-    """Return a hop's response, before attempts and time are known."""
-    # Test doubles of aiohttp's response (aioclient_mock) have no reason.
-    reason = getattr(response, "reason", None) or ""
-    return Response(response.status, reason, url, response.headers, body, 0, 0.0)
+def _log_answer(
+    request: Request, answer: _Answer, attempt: int, started: float
+) -> None:
+    _LOGGER.debug(
+        "%s %s: HTTP %s in %.3f s (attempt %s)",
+        request.method,
+        host_for_messages(answer.url),
+        answer.status,
+        time.monotonic() - started,
+        attempt,
+    )
 
 
 async def _async_wait_retry(request: Request, delay: float) -> None:
@@ -313,24 +321,35 @@ def _redirect_drops_body(status: int, method: str) -> bool:
 
 def _hop_headers(
     request: Request, call_headers: CIMultiDict[str], *, same_origin: bool
-) -> tuple[CIMultiDict[str], tuple[str, str] | None]:
+) -> tuple[Mapping[str, str], tuple[str, str] | None]:
     """Return the headers and digest credentials of one hop.
 
     A call's header replaces a scoped one of the same name; a call's own
-    Authorization turns digest auth off.
+    Authorization turns digest auth off. On another origin, only the call's
+    headers that are not credentials go.
     """
-    headers: CIMultiDict[str] = CIMultiDict()
-    digest_auth = None
-    if same_origin:
-        headers.extend(request.scoped_headers)
-        if hdrs.AUTHORIZATION not in call_headers:
-            digest_auth = request.digest_auth
+    if not same_origin:
+        headers = CIMultiDict(
+            (name, value)
+            for name, value in call_headers.items()
+            if name.lower() not in _ORIGIN_BOUND_HEADERS
+        )
+        return _with_accept_encoding(headers), None
+    digest_auth = None if hdrs.AUTHORIZATION in call_headers else request.digest_auth
+    if not request.scoped_headers:
+        return _with_accept_encoding(call_headers), digest_auth
+    headers = CIMultiDict(request.scoped_headers)
     for name, value in call_headers.items():
-        if same_origin or name.lower() not in _ORIGIN_BOUND_HEADERS:
-            headers[name] = value
+        headers[name] = value
+    return _with_accept_encoding(headers), digest_auth
+
+
+def _with_accept_encoding(headers: CIMultiDict[str]) -> CIMultiDict[str]:
+    """Ask only for encodings the client inflates itself, where it must (inflate.py)."""
     if _SELF_INFLATE and hdrs.ACCEPT_ENCODING not in headers:
+        headers = CIMultiDict(headers)
         headers[hdrs.ACCEPT_ENCODING] = ACCEPT_ENCODING
-    return headers, digest_auth
+    return headers
 
 
 def _failure(err: BaseException, url: URL, limit: int) -> RequestError:

@@ -8,11 +8,11 @@ and no string that comes out holds a lone surrogate.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
 import re
 from typing import Any
 
 from homeassistant.util.json import json_loads
+from multidict import MultiMapping
 
 CONTENT_BASE64 = "base64"
 _UTF8 = frozenset({"utf-8", "utf8"})
@@ -137,20 +137,28 @@ def safe_text(text: str) -> str:
         return _SURROGATE_RE.sub("\ufffd", text)
 
 
-def response_headers(items: Iterable[tuple[str, str]]) -> dict[str, str | list[str]]:
+def response_headers(headers: MultiMapping[str]) -> dict[str, str | list[str]]:
     """Return headers as a dict; a repeated name (any case) has a list of values.
 
     The key is the name as first sent.
     """
-    headers: dict[str, str | list[str]] = {}
-    keys: dict[str, str] = {}  # lower-case name -> key in headers
-    for raw_name, raw_value in items:
+    plain: dict[str, str | list[str]] = dict(headers.items())
+    if (
+        len(plain) == len(headers)
+        and len({name.lower() for name in plain}) == len(plain)
+        and "".join(plain).isascii()
+        and "".join(headers.values()).isascii()
+    ):
+        return plain  # no repeated name, nothing to replace: the common case
+    grouped: dict[str, str | list[str]] = {}
+    keys: dict[str, str] = {}  # lower-case name -> key in grouped
+    for raw_name, raw_value in headers.items():
         name, value = safe_text(raw_name), safe_text(raw_value)
         key = keys.setdefault(name.lower(), name)
-        if key not in headers:
-            headers[key] = value
-        elif isinstance(existing := headers[key], list):
+        if key not in grouped:
+            grouped[key] = value
+        elif isinstance(existing := grouped[key], list):
             existing.append(value)
         else:
-            headers[key] = [existing, value]
-    return headers
+            grouped[key] = [existing, value]
+    return grouped

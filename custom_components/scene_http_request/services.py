@@ -92,12 +92,18 @@ def _finite(kind: type[float]) -> Callable[[Any], float]:
     return coerce
 
 
+def _method(value: Any) -> str:
+    """Return an HTTP method of METHODS, in upper case."""
+    method = cv.string(value).upper()
+    if method not in METHODS:
+        raise vol.Invalid(f"value must be one of {sorted(METHODS)}")
+    return method
+
+
 SEND_SCHEMA = vol.Schema(
     {
         vol.Optional(ATTR_CONFIG_ENTRY_ID): vol.Any(None, cv.string),
-        vol.Optional(ATTR_METHOD, default="GET"): vol.All(
-            cv.string, vol.Upper, vol.In(METHODS)
-        ),
+        vol.Optional(ATTR_METHOD, default="GET"): _method,
         vol.Required(ATTR_URL): cv.string,
         vol.Optional(CONF_HEADERS): vol.Any(None, dict),
         vol.Optional(ATTR_PARAMS): vol.Any(None, dict),
@@ -272,7 +278,7 @@ def response_data(response: Response, profile: Profile | None) -> dict[str, Any]
         "reason": safe_text(response.reason),
         "ok": response.status < 400,  # noqa: PLR2004
         "url": str(response.url),
-        "headers": response_headers(response.headers.items()),
+        "headers": response_headers(response.headers),
         "content_type": safe_text(media_type) if media_type else None,
         "content": content,
         "content_encoding": content_encoding,
