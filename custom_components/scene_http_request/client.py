@@ -177,8 +177,14 @@ class HttpClient:
             except RequestError as err:
                 error = err
             else:
-                if _LOGGER.isEnabledFor(logging.DEBUG):
-                    _log_answer(request, answer, attempt, started)
+                _LOGGER.debug(
+                    "%s %s: HTTP %s in %.3f s (attempt %s)",
+                    request.method,
+                    host_for_messages(answer.url),
+                    answer.status,
+                    time.monotonic() - started,
+                    attempt,
+                )
                 if answer.status not in RETRY_STATUSES or attempt > request.retries:
                     elapsed = time.monotonic() - started
                     return Response(*answer, attempts=attempt, elapsed=elapsed)
@@ -259,19 +265,6 @@ class HttpClient:
         # Test doubles of aiohttp's response (aioclient_mock) have no reason.
         reason = getattr(response, "reason", None) or ""
         return _Answer(response.status, reason, hop.url, response.headers, body)
-
-
-def _log_answer(
-    request: Request, answer: _Answer, attempt: int, started: float
-) -> None:
-    _LOGGER.debug(
-        "%s %s: HTTP %s in %.3f s (attempt %s)",
-        request.method,
-        host_for_messages(answer.url),
-        answer.status,
-        time.monotonic() - started,
-        attempt,
-    )
 
 
 async def _async_wait_retry(request: Request, delay: float) -> None:

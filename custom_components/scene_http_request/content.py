@@ -142,14 +142,6 @@ def response_headers(headers: MultiMapping[str]) -> dict[str, str | list[str]]:
 
     The key is the name as first sent.
     """
-    plain: dict[str, str | list[str]] = dict(headers.items())
-    if (
-        len(plain) == len(headers)
-        and len({name.lower() for name in plain}) == len(plain)
-        and "".join(plain).isascii()
-        and "".join(headers.values()).isascii()
-    ):
-        return plain  # no repeated name, nothing to replace: the common case
     grouped: dict[str, str | list[str]] = {}
     keys: dict[str, str] = {}  # lower-case name -> key in grouped
     for raw_name, raw_value in headers.items():
