@@ -10,6 +10,8 @@ from multidict import CIMultiDict
 import pytest
 
 from custom_components.scene_http_request.content import (
+    JSON_PARSE_LIMIT,
+    SLICE,
     TEXT_CHARSETS,
     decode_content,
     parse_content_type,
@@ -166,3 +168,27 @@ def test_response_headers(
 ) -> None:
     """Plain headers pass as they are; repeats become lists, bad bytes U+FFFD."""
     assert response_headers(CIMultiDict(sent)) == expected
+
+
+def test_json_over_the_parse_limit_comes_back_as_text() -> None:
+    """Orjson would hold the GIL for the whole parse: big JSON stays text."""
+    body = b"[" + b"1," * (JSON_PARSE_LIMIT // 2) + b"1]"
+    assert len(body) > JSON_PARSE_LIMIT
+    assert decode_content(body, "application/json", None) == (body.decode(), None)
+    small = b"[1,2]"
+    assert decode_content(small, "application/json", None) == ([1, 2], None)
+
+
+def test_big_bodies_decode_a_slice_at_a_time() -> None:
+    """Slices join into the same text and base64 as one decode, across boundaries."""
+    text = "é" * (SLICE + 7)  # 2-byte characters straddle every slice boundary
+    body = text.encode()
+    assert decode_content(body, "text/plain", None) == (text, None)
+    utf16 = text.encode("utf-16-le")
+    assert decode_content(utf16, "text/plain", "utf-16le") == (text, None)
+    binary = bytes(range(256)) * (SLICE // 100)
+    content, encoding = decode_content(binary, "image/png", None)
+    assert encoding == "base64"
+    assert content == base64.b64encode(binary).decode()
+    broken = body[:-1]  # cut in the middle of the last character
+    assert decode_content(broken, "text/plain", None)[1] == "base64"

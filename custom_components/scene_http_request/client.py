@@ -50,6 +50,8 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _ORIGIN_BOUND_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 _BODY_HEADERS = ("Content-Type", "Content-Length", "Content-Encoding")
 _CHUNK_SIZE = 64 * 1024
+# A longer Content-Length is not a size anyone sends: the body is read as it comes.
+_MAX_LENGTH_DIGITS = 18
 # A redirect's body is read (so the connection can be reused) up to this size.
 _DRAIN_LIMIT = 64 * 1024
 # The attempt's own deadline covers redirects and the body; aiohttp's is off.
@@ -411,10 +413,14 @@ def _declared_size(response: aiohttp.ClientResponse) -> int | None:
 
     With a Content-Encoding, Content-Length counts the compressed bytes only.
     """
-    declared = response.headers.get(hdrs.CONTENT_LENGTH, "")
+    declared = response.headers.get(hdrs.CONTENT_LENGTH)
+    if declared is None:
+        return None
+    declared = declared.lstrip("0") or "0"
     if (
         declared.isascii()
         and declared.isdigit()
+        and len(declared) <= _MAX_LENGTH_DIGITS
         and hdrs.CONTENT_ENCODING not in response.headers
     ):
         return int(declared)

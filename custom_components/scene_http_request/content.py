@@ -8,6 +8,7 @@ and no string that comes out holds a lone surrogate.
 from __future__ import annotations
 
 import base64
+import codecs
 import re
 from typing import Any
 
@@ -15,6 +16,11 @@ from homeassistant.util.json import json_loads
 from multidict import MultiMapping
 
 CONTENT_BASE64 = "base64"
+# orjson parses in one call that holds the GIL: bigger JSON bodies come back as text,
+# so that even the worst 1 MiB (a million tiny objects) stalls the loop < 50 ms.
+JSON_PARSE_LIMIT = 1024 * 1024
+# The most bytes one decoding step works on.
+SLICE = 256 * 1024
 _UTF8 = frozenset({"utf-8", "utf8"})
 # Text encodings a body may be declared in (WHATWG labels that Python decodes in
 # linear time). Any other charset (utf-7, punycode, rot13, zlib, ...) is ignored.
@@ -84,15 +90,19 @@ def decode_content(
 ) -> tuple[Any, str | None]:
     """Return (content, content_encoding) for a body; never raises.
 
-    JSON types come back parsed (text if parsing fails), textual types as text,
-    binary types and undecodable bytes as base64. An empty body gives None.
-    charset must come from parse_content_type (a known text encoding, or None).
+    JSON types come back parsed (text if parsing fails or the body is over
+    JSON_PARSE_LIMIT), textual types as text, binary types and undecodable bytes
+    as base64. An empty body gives None. charset must come from
+    parse_content_type (a known text encoding, or None).
+
+    Big bodies are worked on a slice at a time: in the executor, the event loop
+    gets the GIL back between slices.
     """
     if not body:
         return None, None
     if _is_binary(media_type):
         return _base64(body)
-    if _is_json(media_type):
+    if _is_json(media_type) and len(body) <= JSON_PARSE_LIMIT:
         # orjson reads UTF-8 bytes directly; other charsets are decoded first.
         utf8 = charset is None or charset in _UTF8
         source = body if utf8 else _decode_text(body, charset)
@@ -108,7 +118,12 @@ def decode_content(
 
 
 def _base64(body: bytes) -> tuple[str, str]:
-    return base64.b64encode(body).decode("ascii"), CONTENT_BASE64
+    view = memoryview(body)
+    step = 3 * (SLICE // 3)  # whole 3-byte groups: the pieces join into one
+    pieces = (
+        base64.b64encode(view[at : at + step]) for at in range(0, len(body), step)
+    )
+    return b"".join(pieces).decode("ascii"), CONTENT_BASE64
 
 
 def _decode_text(body: bytes, charset: str | None) -> str | None:
@@ -116,11 +131,18 @@ def _decode_text(body: bytes, charset: str | None) -> str | None:
 
     The codecs of TEXT_CHARSETS decode strictly: they never yield a surrogate.
     """
+    view = memoryview(body)
     for encoding in (charset, "utf-8") if charset else ("utf-8",):
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            return body.decode(encoding)
+            pieces = [
+                decoder.decode(view[at : at + SLICE])
+                for at in range(0, len(body), SLICE)
+            ]
+            pieces.append(decoder.decode(b"", final=True))
         except UnicodeDecodeError:
             continue
+        return "".join(pieces)
     return None
 
 

@@ -73,8 +73,10 @@ else:
     import voluptuous as vol
 
 _BODY_FIELDS = (ATTR_JSON, ATTR_FORM, ATTR_BODY)
-# Bodies larger than this are decoded in the executor, off the event loop.
-_INLINE_DECODE_LIMIT = 1 * MIB
+# A response with more body or header bytes than these is turned into the action's
+# response in the executor, a slice at a time (content.py), off the event loop.
+_INLINE_BODY_LIMIT = 1 * MIB
+_INLINE_HEADERS_LIMIT = 64 * 1024
 
 
 def _finite(kind: type[float]) -> Callable[[Any], float]:
@@ -153,7 +155,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
             )
         if not call.return_response:
             return None
-        if len(response.body) > _INLINE_DECODE_LIMIT:
+        if _is_big(response):
             return await hass.async_add_executor_job(response_data, response, profile)
         return response_data(response, profile)
 
@@ -267,6 +269,14 @@ def _encode_body(
         profile_type = profile.header(hdrs.CONTENT_TYPE) if profile else None
         headers[hdrs.CONTENT_TYPE] = profile_type or content_type
     return body
+
+
+def _is_big(response: Response) -> bool:
+    """Return whether building the response could stall the event loop."""
+    return (
+        len(response.body) > _INLINE_BODY_LIMIT
+        or sum(map(len, response.headers.values())) > _INLINE_HEADERS_LIMIT
+    )
 
 
 def response_data(response: Response, profile: Profile | None) -> dict[str, Any]:

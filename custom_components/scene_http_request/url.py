@@ -118,7 +118,13 @@ def host_for_messages(url: URL) -> str:
 
 
 def redirect_target(current: URL, location: str) -> URL:
-    """Resolve a Location header against the current URL; plain http(s) only."""
+    """Resolve a Location header against the current URL; plain http(s) only.
+
+    Bytes that are not UTF-8 (lone surrogates from aiohttp) are refused: yarl
+    drops or keeps them depending on its version.
+    """
+    if _FORBIDDEN_RE.search(location):
+        raise UrlError("invalid_redirect")
     try:
         target = current.join(URL(location))
         _ = (target.host, target.port)
