@@ -137,6 +137,21 @@ class HassInstance:
             return []
         return path.read_text(encoding="utf-8", errors="replace").splitlines()
 
+    def setup_failures(self) -> list[str]:
+        """Return what Home Assistant could not set up or import.
+
+        `hass --skip-pip` installs nothing, so a package that scripts/setup-e2e left
+        out (requirements/e2e.txt, requirements/e2e-next.txt) shows up here, e.g.
+        "Setup failed for 'analytics': Unable to import component: No module named
+        'aiohasupervisor'" on HA 2026.11 without aiohasupervisor.
+        """
+        return [
+            line
+            for line in self.log_lines()
+            if "[homeassistant.setup] Setup failed for" in line
+            or "No module named" in line
+        ]
+
     def integration_errors(self) -> list[str]:
         """Return errors logged by this integration and tracebacks through its code.
 

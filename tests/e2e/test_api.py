@@ -70,6 +70,7 @@ async def test_hass_started_without_the_action(hass: HassInstance) -> None:
     """
     config = await hass.client.get("/api/config")
     assert config["state"] == "RUNNING"
+    assert hass.setup_failures() == []
     assert DOMAIN not in config["components"]
     services = await hass.client.get("/api/services")
     assert DOMAIN not in {item["domain"] for item in services}

@@ -125,5 +125,6 @@ async def test_demo_provisioning_is_idempotent(hass: HassInstance) -> None:
 
 
 async def test_no_errors_logged_by_the_integration(hass: HassInstance) -> None:
-    """The demo ran without errors from the integration."""
+    """The demo ran without errors from the integration, and nothing failed to load."""
     assert hass.integration_errors() == []
+    assert hass.setup_failures() == []
