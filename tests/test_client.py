@@ -10,6 +10,7 @@ from unittest.mock import patch
 import aiohttp
 from aiohttp.http_exceptions import DecompressSizeError
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import (
     SSRFRedirectError,
     async_get_clientsession,
@@ -17,6 +18,7 @@ from homeassistant.helpers.aiohttp_client import (
 from homeassistant.setup import async_setup_component
 from multidict import CIMultiDict, CIMultiDictProxy
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
 )
@@ -262,3 +264,66 @@ async def test_retries_through_aioclient_mock(
     assert info.value.translation_key == "cannot_connect"
     assert aioclient_mock.call_count == 3
     assert sleep.await_count == 2
+
+
+async def test_action_through_aioclient_mock(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """The whole action runs on HA's test double: what is sent, what comes back."""
+    aioclient_mock.post(
+        "https://api.example.com/v1/items",
+        status=201,
+        json={"id": 7},
+        headers={"Content-Type": "application/json", "X-A": "1"},
+    )
+    assert await async_setup_component(hass, DOMAIN, {})
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="API",
+        data={"name": "API", "base_url": "https://api.example.com/v1/"},
+        options={"auth_type": "bearer", "token": "tok"},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    response = await hass.services.async_call(
+        DOMAIN,
+        SERVICE_SEND,
+        {"url": "https://api.example.com/v1/items", "method": "post", "json": {"a": 1}},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    assert response["status"] == 201
+    assert response["reason"] == ""
+    assert response["content"] == {"id": 7}
+    assert response["headers"]["X-A"] == "1"
+    assert response["profile"] == "API"
+    method, url, data, headers = aioclient_mock.mock_calls[0]
+    assert (method, str(url), data) == (
+        "POST",
+        "https://api.example.com/v1/items",
+        b'{"a":1}',
+    )
+    assert headers["Authorization"] == "Bearer tok"
+    assert headers["Content-Type"] == "application/json"
+
+
+async def test_action_http_error_through_aioclient_mock(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """A 500 from the test double fails the action with http_error, host only."""
+    aioclient_mock.get("http://example.com/secret-path", status=500, text="boom")
+    assert await async_setup_component(hass, DOMAIN, {})
+    with pytest.raises(HomeAssistantError) as info:
+        await hass.services.async_call(
+            DOMAIN,
+            SERVICE_SEND,
+            {"url": "http://example.com/secret-path"},
+            blocking=True,
+        )
+    assert info.value.translation_key == "http_error"
+    assert info.value.translation_placeholders == {
+        "status": "500",
+        "reason": "",
+        "host": "example.com",
+    }
