@@ -318,7 +318,11 @@ async def test_unknown_and_ambiguous_requests(
 ) -> None:
     """A missing name is unknown_request; one in two profiles is ambiguous_request."""
     first = await add_profile_with_requests(
-        hass, "One", str(server.base), subentry(request_data("ping", "one"), "s1")
+        hass,
+        "One",
+        str(server.base),
+        subentry(request_data("ping", "one"), "s1"),
+        subentry(request_data("One only", "only"), "s3"),
     )
     await add_profile_with_requests(
         hass, "Two", None, subentry(request_data("Ping", server.url("two")), "s2")
@@ -331,6 +335,9 @@ async def test_unknown_and_ambiguous_requests(
     assert err.translation_placeholders == {"request": "ping", "profiles": "One, Two"}
     await call(hass, request="ping", config_entry_id=first.entry_id)
     assert server.last.path == "/one"
+    # An empty profile (a blueprint's default) is no profile.
+    await call(hass, request="one_only", config_entry_id="")
+    assert server.last.path == "/only"
     err = await call_error(hass, request="nope", config_entry_id=first.entry_id)
     assert err.translation_key == "unknown_request"
 

@@ -78,6 +78,8 @@ else:
     import voluptuous as vol
 
 _BODY_FIELDS = (ATTR_JSON, ATTR_FORM, ATTR_BODY)
+# Fields that find a saved request: the saved request's own profile is then used.
+_SAVED_REQUEST_KEYS = (ATTR_REQUEST, ATTR_VARIABLES, ATTR_CONFIG_ENTRY_ID)
 # Bodies larger than this are decoded in the executor, off the event loop.
 _INLINE_DECODE_LIMIT = 1 * MIB
 
@@ -246,7 +248,7 @@ def saved_call_data(
     given = {
         key: value
         for key, value in data.items()
-        if key not in (ATTR_REQUEST, ATTR_VARIABLES) and value is not None
+        if key not in _SAVED_REQUEST_KEYS and value is not None
     }
     if any(field in given for field in _BODY_FIELDS):
         for field in _BODY_FIELDS:
