@@ -38,6 +38,7 @@ from custom_components.scene_http_request.const import (
     DOMAIN,
     MAX_REASON_LENGTH,
 )
+from custom_components.scene_http_request.content import status_line
 
 from .server import RecordingServer, ThreadedServer, make_self_signed_cert
 
@@ -687,13 +688,13 @@ async def test_test_request_uses_profile_defaults(hass: HomeAssistant) -> None:
 
 def test_status_line() -> None:
     """The status line falls back to the standard phrase, or none."""
-    assert config_flow._status_line(200, "OK") == "HTTP 200 OK"
-    assert config_flow._status_line(204, "") == "HTTP 204 No Content"
-    assert config_flow._status_line(404, "***") == "HTTP 404 Not Found"
-    assert config_flow._status_line(599, "") == "HTTP 599"
+    assert status_line(200, "OK") == "HTTP 200 OK"
+    assert status_line(204, "") == "HTTP 204 No Content"
+    assert status_line(404, "***") == "HTTP 404 Not Found"
+    assert status_line(599, "") == "HTTP 599"
     long_reason = "A" * (MAX_REASON_LENGTH + 10)
     expected = f"HTTP 200 {'A' * MAX_REASON_LENGTH}"
-    assert config_flow._status_line(200, long_reason) == expected
+    assert status_line(200, long_reason) == expected
 
 
 # ------------------------------------------------------------------ options flow

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from types import MappingProxyType
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -16,7 +17,10 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotEx
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.scene_http_request import diagnostics
 from custom_components.scene_http_request.const import DOMAIN
+
+from .saved import request_data, subentry
 
 HEADER_SECRET = "hdr-SECRET-value"
 COOKIE_SECRET = "session=SECRET-cookie"
@@ -25,6 +29,20 @@ PASSWORD_SECRET = "pw-SECRET-value"
 TOKEN_SECRET = "tok-SECRET-value"
 SECRETS = (HEADER_SECRET, COOKIE_SECRET, USERNAME_SECRET, PASSWORD_SECRET, TOKEN_SECRET)
 
+PARAM_SECRET = "param-SECRET-value"
+QUERY_SECRET = "query-SECRET-value"
+BODY_SECRET = "body-SECRET-value"
+SAVED_REQUEST = subentry(
+    request_data(
+        "Left home",
+        f"hook/{{{{ who }}}}?key={QUERY_SECRET}",
+        headers=[{"name": "X-Api-Key", "value": HEADER_SECRET}],
+        params=[{"name": "key", "value": PARAM_SECRET}],
+        body_type="text",
+        body=BODY_SECRET,
+    ),
+    "01JSCENEHTTPREQUESTDIAGSUB1",
+)
 HEADERS = [
     {"name": "X-Api-Key", "value": HEADER_SECRET},
     {"name": "Cookie", "value": COOKIE_SECRET},
@@ -85,6 +103,7 @@ async def test_diagnostics_redact_secrets(
         data={"name": "Example API", "base_url": "https://api.example.com/v1/"},
         options=options,
         entry_id="01JSCENEHTTPREQUESTDIAG0001",
+        subentries_data=[SAVED_REQUEST],
     )
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
@@ -95,8 +114,12 @@ async def test_diagnostics_redact_secrets(
 
     assert diagnostics == snapshot
     dump = json.dumps(diagnostics)
-    for secret in SECRETS:
+    for secret in (*SECRETS, PARAM_SECRET, QUERY_SECRET, BODY_SECRET):
         assert secret not in dump
+    saved = diagnostics["saved_requests"][0]  # type: ignore[index]
+    assert saved["title"] == "Left home"
+    assert saved["data"]["url"] == "hook/{{ who }}?**REDACTED**"
+    assert saved["data"]["params"] == [{"name": "key", "value": "**REDACTED**"}]
     assert "X-Api-Key" in dump
     assert "Cookie" in dump
     assert "https://api.example.com/v1/" in dump
@@ -108,3 +131,16 @@ async def test_diagnostics_redact_secrets(
     }
     # The stored entry itself is left untouched.
     assert entry.options["headers"][0]["value"] == HEADER_SECRET
+
+
+def test_saved_request_url_without_query() -> None:
+    """A URL without a query is shown whole."""
+    shown = diagnostics._saved_request(
+        ConfigSubentry(
+            data=MappingProxyType(request_data("x", "hook/{{ who }}")),
+            subentry_type="request",
+            title="x",
+            unique_id=None,
+        )
+    )
+    assert shown["data"]["url"] == "hook/{{ who }}"

@@ -14,7 +14,7 @@ Loading, AST walking and image reading live in package_checks.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
 import re
@@ -514,22 +514,31 @@ def strings_structure_problems(strings: Mapping[str, Any]) -> Problems:
     return problems
 
 
+def _form_steps(strings: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    """Yield (flow, step, texts) of the config, options and subentry flows."""
+    for flow in FLOWS:
+        for step, info in (get(strings, flow, "step") or {}).items():
+            yield flow, step, info
+    for kind, texts in (get(strings, "config_subentries") or {}).items():
+        for step, info in (get(texts, "step") or {}).items():
+            yield f"config_subentries.{kind}", step, info
+
+
 def data_description_problems(strings: Mapping[str, Any]) -> Problems:
     """Return form fields without a data_description (quality rule config-flow)."""
     problems: Problems = []
-    for flow in FLOWS:
-        for step, info in (get(strings, flow, "step") or {}).items():
-            parts = [(f"{flow}.step.{step}", info)]
-            parts += [
-                (f"{flow}.step.{step}.sections.{name}", section)
-                for name, section in (info.get("sections") or {}).items()
-            ]
-            problems += [
-                f"{where}.data.{key} has no data_description"
-                for where, part in parts
-                for key in part.get("data") or {}
-                if not get(part, "data_description", key)
-            ]
+    for flow, step, info in _form_steps(strings):
+        parts = [(f"{flow}.step.{step}", info)]
+        parts += [
+            (f"{flow}.step.{step}.sections.{name}", section)
+            for name, section in (info.get("sections") or {}).items()
+        ]
+        problems += [
+            f"{where}.data.{key} has no data_description"
+            for where, part in parts
+            for key in part.get("data") or {}
+            if not get(part, "data_description", key)
+        ]
     return problems
 
 
@@ -587,6 +596,17 @@ def code_key_problems(uses: list[KeyUse], strings: Mapping[str, Any]) -> Problem
                 if not get(strings, "selector", use.key, "options", option)
             ]
     return problems
+
+
+def subentry_flow_key_problems(
+    uses: list[FlowKeyUse], strings: Mapping[str, Any], kind: str
+) -> Problems:
+    """Check each error/abort key of a subentry flow is under config_subentries."""
+    return [
+        f"{use.where}: config_subentries.{kind}.{use.kind}.{use.key} is missing"
+        for use in uses
+        if not get(strings, "config_subentries", kind, use.kind, use.key)
+    ]
 
 
 def flow_key_problems(uses: list[FlowKeyUse], strings: Mapping[str, Any]) -> Problems:
@@ -868,7 +888,12 @@ REAL_FILE_CHECKS: dict[str, Callable[[], Problems]] = {
     "config flow keys": lambda: flow_key_problems(
         collect_flow_key_uses(python_sources(INTEGRATION), "config_flow.py"), en()
     ),
-    "config/options forms": lambda: data_description_problems(en()),
+    "subentry flow keys": lambda: subentry_flow_key_problems(
+        collect_flow_key_uses(python_sources(INTEGRATION), "subentry_flow.py"),
+        en(),
+        "request",
+    ),
+    "config/options/subentry forms": lambda: data_description_problems(en()),
     "icons.json": lambda: icon_problems(
         load_json(INTEGRATION / "icons.json"), services()
     ),

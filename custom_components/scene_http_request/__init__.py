@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
-from homeassistant.core import HomeAssistant
+from collections.abc import Callable
+
+from homeassistant.config_entries import (
+    SIGNAL_CONFIG_ENTRY_CHANGED,
+    ConfigEntry,
+    ConfigEntryChange,
+)
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
+from .entity import remove_profile_device
 from .profile import (
     InvalidProfileError,
     SceneHttpRequestConfigEntry,
     profile_from_entry,
 )
+from .saved_request import saved_requests
 from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+PLATFORMS = [Platform.BUTTON, Platform.SENSOR]
+
+type _Listener = Callable[[ConfigEntryChange, ConfigEntry], None]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
@@ -25,7 +39,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa:
 
 
 async def async_setup_entry(
-    hass: HomeAssistant,  # noqa: ARG001
+    hass: HomeAssistant,
     entry: SceneHttpRequestConfigEntry,
 ) -> bool:
     """Parse a profile's stored data; corrupt data fails the entry."""
@@ -33,18 +47,49 @@ async def async_setup_entry(
         entry.runtime_data = profile_from_entry(
             entry.entry_id, entry.title, entry.data, entry.options
         )
+        requests = saved_requests(entry)
     except InvalidProfileError as err:
         raise ConfigEntryError(
             translation_domain=DOMAIN,
             translation_key="invalid_profile",
             translation_placeholders={"field": str(err)},
         ) from None
+    if not requests:
+        remove_profile_device(hass, entry.entry_id)
+    entry.async_on_unload(
+        async_dispatcher_connect(
+            hass, SIGNAL_CONFIG_ENTRY_CHANGED, _reload_on_subentry_change(hass, entry)
+        )
+    )
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+def _reload_on_subentry_change(
+    hass: HomeAssistant, entry: SceneHttpRequestConfigEntry
+) -> _Listener:
+    """Return a listener that reloads the profile when its saved requests change.
+
+    An update listener would do, but the options flow reloads by itself
+    (OptionsFlowWithReload), which refuses update listeners.
+    """
+    loaded = dict(entry.subentries)
+
+    @callback
+    def changed(change: ConfigEntryChange, changed_entry: ConfigEntry) -> None:
+        if (
+            change is ConfigEntryChange.UPDATED
+            and changed_entry is entry
+            and dict(entry.subentries) != loaded
+        ):
+            hass.config_entries.async_schedule_reload(entry.entry_id)
+
+    return changed
 
 
 async def async_unload_entry(
-    hass: HomeAssistant,  # noqa: ARG001
-    entry: SceneHttpRequestConfigEntry,  # noqa: ARG001
+    hass: HomeAssistant,
+    entry: SceneHttpRequestConfigEntry,
 ) -> bool:
-    """Unload a profile; it holds no connections or listeners of its own."""
-    return True
+    """Unload a profile's entities; it holds no connections of its own."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

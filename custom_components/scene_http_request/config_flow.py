@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 import logging
-import re
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import (
     ConfigEntryBaseFlow,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentryFlow,
     OptionsFlowWithReload,
 )
 from homeassistant.const import (
@@ -64,12 +64,14 @@ from .const import (
     CONF_TEST_REQUEST,
     DEFAULT_VERIFY_SSL,
     DOMAIN,
-    MAX_REASON_LENGTH,
     MAX_RESPONSE_SIZE_LIMIT,
     MAX_TIMEOUT,
     MIN_TIMEOUT,
+    SUBENTRY_REQUEST,
 )
+from .content import status_line
 from .profile import SceneHttpRequestConfigEntry, profile_from_entry, request_for
+from .subentry_flow import SavedRequestFlow
 from .url import UrlError, normalize_base_url
 from .validation import is_allowed_header, is_header_value
 
@@ -95,9 +97,6 @@ _TEST_ERRORS: Final = {
 _AUTH_FAILURE_STATUSES: Final = frozenset(
     {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN}
 )
-# A reason phrase comes from the remote server: keep plain words only, so it cannot
-# inject Markdown into the form's description.
-_UNSAFE_REASON_CHARS: Final = re.compile(r"[^A-Za-z0-9 .,'()/-]+")
 # The test request follows redirects like the action does, and never retries.
 _TEST_REQUEST_SETTINGS: Final = {ATTR_ALLOW_REDIRECTS: True, ATTR_RETRIES: 0}
 
@@ -261,18 +260,6 @@ def _without_secrets(values: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _status_line(status: int, reason: str) -> str:
-    """Return e.g. "HTTP 200 OK", with a reason phrase safe to show."""
-    words = _UNSAFE_REASON_CHARS.sub(" ", reason).split()
-    phrase = " ".join(words)[:MAX_REASON_LENGTH].rstrip()
-    if not phrase:
-        try:
-            phrase = HTTPStatus(status).phrase
-        except ValueError:
-            phrase = ""
-    return f"HTTP {status} {phrase}".strip()
-
-
 class _SettingsFlow(ConfigEntryBaseFlow):
     """The settings form shared by the config flow and the options flow."""
 
@@ -353,7 +340,7 @@ class _SettingsFlow(ConfigEntryBaseFlow):
         errors: dict[str, str] = {}
         if result.status in _AUTH_FAILURE_STATUSES:
             errors["base"] = "invalid_auth"
-        return _status_line(result.status, result.reason), errors
+        return status_line(result.status, result.reason), errors
 
 
 class SceneHttpRequestConfigFlow(_SettingsFlow, ConfigFlow, domain=DOMAIN):
@@ -374,6 +361,15 @@ class SceneHttpRequestConfigFlow(_SettingsFlow, ConfigFlow, domain=DOMAIN):
     ) -> SceneHttpRequestOptionsFlow:
         """Return the options flow that edits a profile's defaults."""
         return SceneHttpRequestOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls,
+        config_entry: SceneHttpRequestConfigEntry,  # noqa: ARG003
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Return the subentry flows of a profile: its saved requests."""
+        return {SUBENTRY_REQUEST: SavedRequestFlow}
 
     @callback
     def _async_abort_duplicates(self, data: Mapping[str, Any]) -> None:

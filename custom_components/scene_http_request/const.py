@@ -54,3 +54,20 @@ RETRY_STATUSES: Final = frozenset({408, 425, 429, 500, 502, 503, 504})
 RETRY_BACKOFF_START: Final = 1.0
 RETRY_BACKOFF_CAP: Final = 30.0
 RETRY_AFTER_CAP: Final = 60.0
+
+# Saved requests: config subentries of a profile (subentry type "request").
+SUBENTRY_REQUEST: Final = "request"
+CONF_BODY_TYPE: Final = "body_type"
+CONF_TRY_IT: Final = "try_it"
+BODY_NONE: Final = "none"
+BODY_JSON: Final = "json"
+BODY_FORM: Final = "form"
+BODY_TEXT: Final = "text"
+BODY_TYPES: Final = (BODY_NONE, BODY_JSON, BODY_FORM, BODY_TEXT)
+# Action fields that name a saved request and give its templates' variables.
+ATTR_REQUEST: Final = "request"
+ATTR_VARIABLES: Final = "variables"
+# Dispatcher signal with the outcome of each send of a saved request.
+SIGNAL_SENT: Final = f"{DOMAIN}_sent_{{}}"
+# "Try it" shows at most this many characters of the content.
+TRY_IT_CONTENT_LENGTH: Final = 500

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import base64
 import codecs
+from http import HTTPStatus
 import re
 from typing import Any
 
 from homeassistant.util.json import json_loads
 from multidict import MultiMapping
+
+from .const import MAX_REASON_LENGTH
 
 CONTENT_BASE64 = "base64"
 # orjson parses in one call that holds the GIL: bigger JSON bodies come back as text.
@@ -40,6 +43,10 @@ TEXT_CHARSETS = frozenset(
     }
 )
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+# A reason phrase comes from the remote server: keep plain words only, so it cannot
+# inject Markdown into a form's description.
+_UNSAFE_REASON_CHARS = re.compile(r"[^A-Za-z0-9 .,'()/-]+")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 _JSON_TYPES = frozenset({"application/json", "text/json"})
 _BINARY_PREFIXES = ("image/", "audio/", "video/", "font/")
@@ -177,3 +184,28 @@ def response_headers(headers: MultiMapping[str]) -> dict[str, str | list[str]]:
         else:
             grouped[key] = [existing, value]
     return grouped
+
+
+def status_line(status: int, reason: str) -> str:
+    """Return e.g. "HTTP 200 OK", with a reason phrase safe to show in Markdown."""
+    words = _UNSAFE_REASON_CHARS.sub(" ", reason).split()
+    phrase = " ".join(words)[:MAX_REASON_LENGTH].rstrip()
+    if not phrase:
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = ""
+    return f"HTTP {status} {phrase}".strip()
+
+
+def content_preview(body: bytes, content_type: str | None, limit: int) -> str:
+    """Return the first limit characters of a textual body; "" for a binary one.
+
+    Undecodable bytes and control characters become U+FFFD.
+    """
+    media_type, charset = parse_content_type(content_type)
+    if not body or _is_binary(media_type):
+        return ""
+    # limit characters take at most 4 * limit bytes in any charset we decode.
+    text = body[: 4 * limit].decode(charset or "utf-8", errors="replace")[:limit]
+    return _CONTROL_CHARS.sub("\ufffd", safe_text(text))

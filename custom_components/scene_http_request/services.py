@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlencode
 
 from aiohttp import hdrs
@@ -37,8 +38,10 @@ from .const import (
     ATTR_MAX_RESPONSE_SIZE,
     ATTR_METHOD,
     ATTR_PARAMS,
+    ATTR_REQUEST,
     ATTR_RETRIES,
     ATTR_URL,
+    ATTR_VARIABLES,
     DOMAIN,
     MAX_REASON_LENGTH,
     MAX_RESPONSE_SIZE_LIMIT,
@@ -50,6 +53,7 @@ from .const import (
     SERVICE_SEND,
 )
 from .content import decode_content, parse_content_type, response_headers, safe_text
+from .outcome import SendOutcome, report_outcome
 from .pacing import RequestPacer
 from .profile import (
     Profile,
@@ -58,6 +62,7 @@ from .profile import (
     match_profile,
     request_for,
 )
+from .saved_request import SavedRequest, find_saved_request, render_call
 from .url import UrlError, host_for_messages, resolve_url
 from .validation import (
     checked_headers,
@@ -73,6 +78,8 @@ else:
     import voluptuous as vol
 
 _BODY_FIELDS = (ATTR_JSON, ATTR_FORM, ATTR_BODY)
+# Fields that find a saved request: the saved request's own profile is then used.
+_SAVED_REQUEST_KEYS = (ATTR_REQUEST, ATTR_VARIABLES, ATTR_CONFIG_ENTRY_ID)
 # A response with more body or header bytes than these is turned into the action's
 # response in the executor, a slice at a time (content.py), off the event loop.
 _INLINE_BODY_LIMIT = 1 * MIB
@@ -102,11 +109,32 @@ def _method(value: Any) -> str:
     return method
 
 
-SEND_SCHEMA = vol.Schema(
+# What a call leaves out; a call naming a saved request gets these only after the
+# saved values, so that the call's own fields alone override them.
+SEND_DEFAULTS: Final = {
+    ATTR_METHOD: "GET",
+    ATTR_ALLOW_REDIRECTS: True,
+    ATTR_FAIL_ON_HTTP_ERROR: True,
+    ATTR_RETRIES: 0,
+}
+
+
+def _defaults_unless_saved(data: dict[str, Any]) -> dict[str, Any]:
+    """Apply SEND_DEFAULTS to a plain call, which needs a URL."""
+    if data.get(ATTR_REQUEST):
+        return data
+    if ATTR_URL not in data:
+        raise vol.Invalid(f"required key not provided @ data['{ATTR_URL}']")
+    return SEND_DEFAULTS | data
+
+
+_FIELDS_SCHEMA = vol.Schema(
     {
+        vol.Optional(ATTR_REQUEST): vol.Any(None, cv.string),
+        vol.Optional(ATTR_VARIABLES): vol.Any(None, dict),
         vol.Optional(ATTR_CONFIG_ENTRY_ID): vol.Any(None, cv.string),
-        vol.Optional(ATTR_METHOD, default="GET"): _method,
-        vol.Required(ATTR_URL): cv.string,
+        vol.Optional(ATTR_METHOD): _method,
+        vol.Optional(ATTR_URL): cv.string,
         vol.Optional(CONF_HEADERS): vol.Any(None, dict),
         vol.Optional(ATTR_PARAMS): vol.Any(None, dict),
         vol.Optional(ATTR_JSON): object,
@@ -116,9 +144,9 @@ SEND_SCHEMA = vol.Schema(
             _finite(float), vol.Range(min=MIN_TIMEOUT, max=MAX_TIMEOUT)
         ),
         vol.Optional(CONF_VERIFY_SSL): cv.boolean,
-        vol.Optional(ATTR_ALLOW_REDIRECTS, default=True): cv.boolean,
-        vol.Optional(ATTR_FAIL_ON_HTTP_ERROR, default=True): cv.boolean,
-        vol.Optional(ATTR_RETRIES, default=0): vol.All(
+        vol.Optional(ATTR_ALLOW_REDIRECTS): cv.boolean,
+        vol.Optional(ATTR_FAIL_ON_HTTP_ERROR): cv.boolean,
+        vol.Optional(ATTR_RETRIES): vol.All(
             _finite(int), vol.Range(min=0, max=MAX_RETRIES)
         ),
         vol.Optional(ATTR_MAX_RESPONSE_SIZE): vol.All(
@@ -126,46 +154,118 @@ SEND_SCHEMA = vol.Schema(
         ),
     }
 )
+SEND_SCHEMA = vol.All(_FIELDS_SCHEMA, _defaults_unless_saved)
 
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the send action on the shared session, with a burst pacer."""
-    client = HttpClient(async_get_clientsession(hass))
-    pacer = RequestPacer(hass.loop)
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SEND,
+        _Sender(hass).async_send,
+        schema=SEND_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
 
-    async def async_send(call: ServiceCall) -> ServiceResponse:
+
+type _Report = Callable[[SendOutcome], None]
+
+
+class _Sender:
+    """Sends the action's requests on the shared session, through a burst pacer."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Use Home Assistant's shared session."""
+        self._hass = hass
+        self._client = HttpClient(async_get_clientsession(hass))
+        self._pacer = RequestPacer(hass.loop)
+
+    async def async_send(self, call: ServiceCall) -> ServiceResponse:
         """Validate the call, send the request and return the response."""
-        request, profile = build_request(hass, call.data)
-        if not pacer.try_start():
-            await pacer.async_wait_start()
-        try:
-            response = await client.async_request(request)
-        finally:
-            pacer.finished()
-        if call.data[ATTR_FAIL_ON_HTTP_ERROR] and response.status >= 400:  # noqa: PLR2004
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="http_error",
-                translation_placeholders={
-                    "status": str(response.status),
-                    "reason": safe_text(response.reason)[:MAX_REASON_LENGTH],
-                    "host": host_for_messages(response.url),
-                },
-            )
+        hass = self._hass
+        data: Mapping[str, Any] = call.data
+        report: _Report | None = None
+        if name := data.get(ATTR_REQUEST):
+            saved = find_saved_request(hass, name, data.get(ATTR_CONFIG_ENTRY_ID))
+            report = partial(report_outcome, hass, saved.subentry_id)
+            try:
+                data = saved_call_data(hass, saved, data)
+            except HomeAssistantError as err:
+                report(SendOutcome.failed(err))
+                raise
+        response, profile = await self._async_send_reported(data, report)
+        raise_for_status(response, fail=data[ATTR_FAIL_ON_HTTP_ERROR])
         if not call.return_response:
             return None
         if _is_big(response):
             return await hass.async_add_executor_job(response_data, response, profile)
         return response_data(response, profile)
 
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_SEND,
-        async_send,
-        schema=SEND_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
+    async def _async_send_reported(
+        self, data: Mapping[str, Any], report: _Report | None
+    ) -> tuple[Response, Profile | None]:
+        """Build and send the request; report its outcome when report is given."""
+        try:
+            request, profile = build_request(self._hass, data)
+            if not self._pacer.try_start():
+                await self._pacer.async_wait_start()
+            try:
+                response = await self._client.async_request(request)
+            finally:
+                self._pacer.finished()
+        except HomeAssistantError as err:
+            if report:
+                report(SendOutcome.failed(err))
+            raise
+        if report:
+            report(SendOutcome.answered(response))
+        return response, profile
+
+
+def raise_for_status(response: Response, *, fail: bool) -> None:
+    """Raise the translated http_error for a status of 400 or more, if fail."""
+    if fail and response.status >= 400:  # noqa: PLR2004
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="http_error",
+            translation_placeholders={
+                "status": str(response.status),
+                "reason": safe_text(response.reason)[:MAX_REASON_LENGTH],
+                "host": host_for_messages(response.url),
+            },
+        )
+
+
+def saved_call_data(
+    hass: HomeAssistant, saved: SavedRequest, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Return the call data of a saved request: rendered, then the call's fields.
+
+    A field given in the call replaces the saved one; a call's header or param
+    replaces the saved one of the same name (header names in any case), and a
+    call's body replaces the saved body whatever its type.
+    """
+    fields = render_call(hass, saved, data.get(ATTR_VARIABLES) or {})
+    given = {
+        key: value
+        for key, value in data.items()
+        if key not in _SAVED_REQUEST_KEYS and value is not None
+    }
+    if any(field in given for field in _BODY_FIELDS):
+        for field in _BODY_FIELDS:
+            fields.pop(field, None)
+    if (headers := given.get(CONF_HEADERS)) and CONF_HEADERS in fields:
+        overridden = {str(name).lower() for name in headers}
+        kept = {
+            name: value
+            for name, value in fields[CONF_HEADERS].items()
+            if name.lower() not in overridden
+        }
+        given[CONF_HEADERS] = kept | headers
+    if (params := given.get(ATTR_PARAMS)) and ATTR_PARAMS in fields:
+        given[ATTR_PARAMS] = fields[ATTR_PARAMS] | params
+    return SEND_DEFAULTS | fields | given
 
 
 def build_request(

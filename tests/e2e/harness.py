@@ -64,6 +64,21 @@ DEMO_SECRET_PLACEHOLDER = "created-by-scripts-develop"
 DEMO_CSV = "www/departures.csv"
 DEMO_DASHBOARD = "demo-left-home"
 DEMO_DASHBOARD_TITLE = "Left home demo"
+# The saved request scripts/develop creates under the Demo profile, and its entities.
+DEMO_REQUEST = {
+    "name": "Left home",
+    "method": "POST",
+    "url": DEMO_WEBHOOK_ID,
+    "body_type": "json",
+    "body": (
+        '{"value1": "{{ who | default(\'Alice\') }}", '
+        '"value2": "{{ now().isoformat() }}"}'
+    ),
+    "fail_on_http_error": True,
+    "try_it": False,
+}
+DEMO_BUTTON = "button.demo_left_home"
+DEMO_SENSOR = "sensor.demo_left_home_last_result"
 
 
 def demo_dashboard_config(base_url: str) -> dict[str, Any]:
@@ -83,6 +98,11 @@ def demo_dashboard_config(base_url: str) -> dict[str, Any]:
                                 "entity": "script.left_home",
                                 "name": "Left home (POST left_home, Demo profile)",
                             },
+                            {
+                                "entity": DEMO_BUTTON,
+                                "name": "Left home (saved request, Demo profile)",
+                            },
+                            {"entity": DEMO_SENSOR, "name": "Its last result"},
                             "counter.departures",
                             "input_text.last_departure",
                         ],
@@ -105,7 +125,12 @@ def demo_dashboard_config(base_url: str) -> dict[str, Any]:
                             "webhook automation *Record a departure* stands in for "
                             "IFTTT: it writes the logbook entry, counts the "
                             "departure and appends a line to "
-                            "[departures.csv](/local/departures.csv)."
+                            "[departures.csv](/local/departures.csv).\n\n"
+                            "**Press** sends the *Left home* saved request of the "
+                            "same profile, with no variables (`who` defaults to "
+                            "Alice); its sensor shows the last HTTP status. From an "
+                            "automation: `scene_http_request.send` with "
+                            "`request: left_home` and `variables: {who: Bob}`."
                         ),
                     },
                 ],
@@ -636,6 +661,7 @@ class Demo:
     notifier_entry_id: str | None
     csv_path: Path
     base_url: str
+    saved_request_created: bool = False
 
 
 def update_secret(secrets_path: Path, key: str, value: str) -> bool:
@@ -684,6 +710,29 @@ async def ensure_demo_profile(client: HassClient) -> tuple[str, bool]:
     return str(created["result"]["entry_id"]), True
 
 
+async def ensure_demo_saved_request(client: HassClient, entry_id: str) -> bool:
+    """Create the "Left home" saved request once; return whether it was created."""
+    async with client.websocket() as ws:
+        subentries = await ws.command(
+            "config_entries/subentries/list", entry_id=entry_id
+        )
+    if any(item.get("title") == DEMO_REQUEST["name"] for item in subentries):
+        return False
+    path = "/api/config/config_entries/subentries/flow"
+    step = await client.post(path, {"handler": [entry_id, "request"]})
+    step = await client.post(f"{path}/{step['flow_id']}", DEMO_REQUEST)
+    if step.get("type") != "create_entry":
+        msg = f"saved request not created: {step}"
+        raise HarnessError(msg)
+    # The profile reloads to add the button and the sensor.
+    for _ in range(100):
+        found = await client.get(f"/api/states/{DEMO_BUTTON}", expect=(200, 404))
+        if found.get("entity_id") == DEMO_BUTTON:
+            break
+        await asyncio.sleep(0.2)
+    return True
+
+
 async def ensure_file_notifier(client: HassClient, csv_path: Path) -> str | None:
     """Return the File notifier entry that writes csv_path, creating it if needed."""
     for entry in await client.entries("file"):
@@ -729,6 +778,7 @@ async def provision_demo(client: HassClient, config_dir: Path) -> Demo:
     csv_path = (config_dir / DEMO_CSV).resolve()
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     profile_id, created = await ensure_demo_profile(client)
+    request_created = await ensure_demo_saved_request(client, profile_id)
     notifier_id = await ensure_file_notifier(client, csv_path)
     if update_secret(config_dir / "secrets.yaml", DEMO_SECRET, profile_id):
         await client.post("/api/services/script/reload")
@@ -739,6 +789,7 @@ async def provision_demo(client: HassClient, config_dir: Path) -> Demo:
         notifier_entry_id=notifier_id,
         csv_path=csv_path,
         base_url=client.base_url,
+        saved_request_created=request_created,
     )
 
 
@@ -760,6 +811,9 @@ def demo_banner(demo: Demo, seconds: float | None) -> str:
             '   automation "Record a departure" -> logbook, counter, CSV file',
             "   With the HTTP response: Settings > Tools > Actions > pick",
             '   "Left home" (script.left_home) > Perform action.',
+            f' Saved request "Left home" of the profile: {DEMO_BUTTON} (Press on the'
+            f" dashboard), {DEMO_SENSOR}"
+            + (" [created now]" if demo.saved_request_created else ""),
             f" CSV: {url}/local/departures.csv",
             "=" * 78,
             "",

@@ -13,10 +13,12 @@ import pytest
 
 from .conftest import HassInstance, copy_tree_files, require_e2e
 from .harness import (
+    DEMO_BUTTON,
     DEMO_DASHBOARD,
     DEMO_PROFILE,
     DEMO_SECRET,
     DEMO_SECRET_PLACEHOLDER,
+    DEMO_SENSOR,
     DEMO_WEBHOOK_ID,
     DEV_CONFIG,
     demo_banner,
@@ -55,6 +57,7 @@ async def test_demo_round_trip(hass: HassInstance) -> None:
     """Provision the demo, run "Left home" and find the departure everywhere."""
     demo = await provision_demo(hass.client, hass.config_dir)
     assert demo.profile_created
+    assert demo.saved_request_created
     assert demo.notifier_entry_id is not None
     print(demo_banner(demo, hass.startup_seconds))  # noqa: T201
 
@@ -106,6 +109,8 @@ async def test_demo_round_trip(hass: HassInstance) -> None:
         config = await ws.command("lovelace/config", url_path=DEMO_DASHBOARD)
     cards = config["views"][0]["cards"]
     assert cards[0]["entities"][0]["entity"] == "script.left_home"
+    shown = [item["entity"] for item in cards[0]["entities"][1:3]]
+    assert shown == [DEMO_BUTTON, DEMO_SENSOR]
 
     # The CSV file is served by the frontend under /local/.
     async with hass.client.session.get(f"{hass.base_url}/local/departures.csv") as resp:
@@ -113,10 +118,35 @@ async def test_demo_round_trip(hass: HassInstance) -> None:
         assert "Alice,left_home" in await resp.text()
 
 
+async def test_demo_saved_request_button_and_sensor(hass: HassInstance) -> None:
+    """The demo's saved request: Press on its button counts a departure by Alice."""
+    assert (await hass.client.get(f"/api/states/{DEMO_SENSOR}"))["state"] == "unknown"
+    await hass.client.post("/api/services/button/press", {"entity_id": DEMO_BUTTON})
+
+    async def counted() -> bool:
+        return await _state(hass, "counter.departures") == "2"
+
+    assert await _wait_for(counted)
+    assert await _state(hass, DEMO_SENSOR) == "200"
+    assert (await _state(hass, "input_text.last_departure")).startswith("Alice left")
+    body = await hass.client.post(
+        "/api/services/scene_http_request/send?return_response",
+        {"request": "left_home", "variables": {"who": "Bob"}},
+    )
+    assert body["service_response"]["status"] == 200
+
+    async def bob() -> bool:
+        last = await _state(hass, "input_text.last_departure")
+        return last.startswith("Bob left home at ")
+
+    assert await _wait_for(bob)
+
+
 async def test_demo_provisioning_is_idempotent(hass: HassInstance) -> None:
     """A second start of scripts/develop finds the profile and notifier again."""
     demo = await provision_demo(hass.client, hass.config_dir)
     assert not demo.profile_created
+    assert not demo.saved_request_created
     assert len(await hass.client.entries()) == 1
     assert len(await hass.client.entries("file")) == 1
     async with hass.client.websocket() as ws:

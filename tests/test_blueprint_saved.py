@@ -1,0 +1,118 @@
+"""The IFTTT blueprint variant that sends a saved request with variables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import shutil
+from typing import Any
+
+from homeassistant.components import script
+from homeassistant.components.blueprint import BLUEPRINT_SCHEMA
+from homeassistant.components.blueprint.models import Blueprint
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.setup import async_setup_component
+from homeassistant.util.yaml import load_yaml
+import pytest
+
+from .saved import add_profile_with_requests, request_data, subentry
+from .server import RecordingServer
+
+BLUEPRINT_PATH = "scene_http_request/ifttt_saved_request.yaml"
+BLUEPRINT_FILE = Path(__file__).parent.parent / "blueprints" / "script" / BLUEPRINT_PATH
+KEY = "s3cret-key"
+BODY = '{"value1": "{{ value1 }}", "value2": "{{ value2 }}", "value3": "{{ value3 }}"}'
+
+
+def test_blueprint_is_valid() -> None:
+    """The variant passes HA's script blueprint schema and declares its inputs."""
+    blueprint = Blueprint(
+        load_yaml(BLUEPRINT_FILE),
+        path=BLUEPRINT_PATH,
+        expected_domain=script.DOMAIN,
+        schema=BLUEPRINT_SCHEMA,
+    )
+    assert blueprint.validate() is None
+    assert list(blueprint.inputs) == [
+        "request",
+        "profile",
+        "value1",
+        "value2",
+        "value3",
+    ]
+    assert "default" not in blueprint.inputs["request"]
+    assert blueprint.metadata["source_url"].endswith(BLUEPRINT_PATH)
+
+
+@pytest.fixture
+def hass_config_dir(hass_tmp_config_dir: str) -> str:
+    """Give the test instance a config dir holding the blueprint."""
+    target = Path(hass_tmp_config_dir) / "blueprints" / "script" / BLUEPRINT_PATH
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(BLUEPRINT_FILE, target)
+    return hass_tmp_config_dir
+
+
+async def _setup(hass: HomeAssistant, server: RecordingServer, path: str) -> None:
+    await add_profile_with_requests(
+        hass,
+        "IFTTT",
+        server.url("trigger/"),
+        subentry(
+            request_data(
+                "Left home",
+                f"{path}/with/key/{KEY}",
+                method="POST",
+                body_type="json",
+                body=BODY,
+            ),
+            "sub",
+        ),
+    )
+    blueprint_input: dict[str, Any] = {"request": "left_home", "value1": "{{ 1 + 1 }}"}
+    assert await async_setup_component(
+        hass,
+        script.DOMAIN,
+        {
+            script.DOMAIN: {
+                "left_home": {
+                    "use_blueprint": {"path": BLUEPRINT_PATH, "input": blueprint_input}
+                }
+            }
+        },
+    )
+    await hass.async_block_till_done()
+
+
+async def test_script_sends_the_saved_request(
+    hass: HomeAssistant, server: RecordingServer
+) -> None:
+    """A script from the variant sends the saved request with the values."""
+    await _setup(hass, server, "left_home")
+    response: Any = await hass.services.async_call(
+        script.DOMAIN, "left_home", blocking=True, return_response=True
+    )
+    assert server.last.path == f"/trigger/left_home/with/key/{KEY}"
+    assert json.loads(server.last.body) == {"value1": "2", "value2": "", "value3": ""}
+    assert response["status"] == 200
+
+
+async def test_script_fails_on_http_error(
+    hass: HomeAssistant, server: RecordingServer
+) -> None:
+    """An HTTP error fails the script without showing the key."""
+
+    @server.route(f"/trigger/bad/with/key/{KEY}")
+    async def refused(request: Any) -> Any:
+        from aiohttp import web  # noqa: PLC0415
+
+        return web.Response(status=401)
+
+    await _setup(hass, server, "bad")
+    with pytest.raises(HomeAssistantError) as info:
+        await hass.services.async_call(
+            script.DOMAIN, "left_home", blocking=True, return_response=True
+        )
+    assert info.value.translation_key == "http_error"
+    assert KEY not in str(info.value)
