@@ -21,6 +21,7 @@ from homeassistant.config_entries import (
     SubentryFlowResult,
 )
 from homeassistant.const import CONF_HEADERS, CONF_NAME, CONF_TIMEOUT
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
@@ -157,14 +158,14 @@ def _rows(raw: Any) -> list[dict[str, str]]:
     ]
 
 
-def _valid_value(hass: Any, value: str) -> bool:
+def _valid_value(hass: HomeAssistant, value: str) -> bool:
     """Return whether a header or param value is a valid template or text."""
     if is_template_string(value):
         return check_template(hass, value)
     return is_header_value(value)
 
 
-def _check_url(hass: Any, url: str, profile: Profile) -> str | None:
+def _check_url(hass: HomeAssistant, url: str, profile: Profile) -> str | None:
     """Return the error key of a URL (template syntax, or a static URL's rules)."""
     if not url:
         return "invalid_url"
@@ -177,7 +178,7 @@ def _check_url(hass: Any, url: str, profile: Profile) -> str | None:
     return None if profile.covers(resolved) else "url_outside_profile"
 
 
-def _check_body(hass: Any, body_type: str, body: str) -> str | None:
+def _check_body(hass: HomeAssistant, body_type: str, body: str) -> str | None:
     """Return the error key of a body (template syntax, or static JSON)."""
     if is_template_string(body):
         return None if check_template(hass, body) else "invalid_template"
@@ -201,8 +202,27 @@ def _check_name(entry: ConfigEntry[Any], name: str, own_id: str | None) -> str |
     return "name_taken" if request_key(name) in taken else None
 
 
+def _check_rows(
+    hass: HomeAssistant, headers: list[dict[str, str]], params: list[dict[str, str]]
+) -> dict[str, str]:
+    """Return the errors of header and param rows (names, value templates)."""
+    errors: dict[str, str] = {}
+    if not all(
+        is_allowed_header(row[CONF_HEADER_NAME], "")
+        and _valid_value(hass, row[CONF_HEADER_VALUE])
+        for row in headers
+    ):
+        errors[CONF_HEADERS] = "invalid_header"
+    if not all(
+        row[CONF_HEADER_NAME] and _valid_value(hass, row[CONF_HEADER_VALUE])
+        for row in params
+    ):
+        errors[ATTR_PARAMS] = "invalid_param"
+    return errors
+
+
 def validate_request_form(
-    hass: Any,
+    hass: HomeAssistant,
     entry: ConfigEntry[Any],
     profile: Profile,
     user_input: Mapping[str, Any],
@@ -216,21 +236,9 @@ def validate_request_form(
     url = str(user_input.get(ATTR_URL, "")).strip()
     if url_error := _check_url(hass, url, profile):
         errors[ATTR_URL] = url_error
-    headers, params = (
-        _rows(user_input.get(CONF_HEADERS)),
-        _rows(user_input.get(ATTR_PARAMS)),
-    )
-    if not all(
-        is_allowed_header(row[CONF_HEADER_NAME], "")
-        and _valid_value(hass, row[CONF_HEADER_VALUE])
-        for row in headers
-    ):
-        errors[CONF_HEADERS] = "invalid_header"
-    if not all(
-        row[CONF_HEADER_NAME] and _valid_value(hass, row[CONF_HEADER_VALUE])
-        for row in params
-    ):
-        errors[ATTR_PARAMS] = "invalid_param"
+    headers = _rows(user_input.get(CONF_HEADERS))
+    params = _rows(user_input.get(ATTR_PARAMS))
+    errors.update(_check_rows(hass, headers, params))
     body_type = str(user_input.get(CONF_BODY_TYPE, BODY_NONE))
     body = "" if body_type == BODY_NONE else str(user_input.get(ATTR_BODY) or "")
     if body_error := _check_body(hass, body_type, body):
