@@ -12,7 +12,8 @@ query string: only the method, the host, the status and timings.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping
+from contextlib import AbstractAsyncContextManager, aclosing, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -20,12 +21,13 @@ from http import HTTPStatus
 import logging
 import random
 import time
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, TypeIs
 import zlib
 
 import aiohttp
 from aiohttp import hdrs
 from aiohttp.http_exceptions import DecompressSizeError
+from aiohttp.payload import Payload
 from awesomeversion import AwesomeVersion
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import SSRFRedirectError
@@ -74,6 +76,23 @@ class RequestError(HomeAssistantError):
         self.retryable = retryable
 
 
+class BodySource(Protocol):
+    """A request body read from elsewhere (a file), opened afresh for each hop."""
+
+    def open(self) -> AbstractAsyncContextManager[Payload]:
+        """Return a context that opens the body for one hop and closes it after."""
+
+
+class BodySink(Protocol):
+    """Where a response body goes instead of memory (a file)."""
+
+    async def async_start(self, headers: MultiMapping[str]) -> None:
+        """Begin the body of a final answer, dropping what an earlier one wrote."""
+
+    async def async_write(self, data: bytes) -> None:
+        """Take the next piece of the (decompressed) body."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Request:
     """Everything needed to send one request."""
@@ -81,7 +100,9 @@ class Request:
     method: str
     url: URL
     headers: Mapping[str, str]
-    body: bytes | None = None
+    body: bytes | BodySource | None = None
+    # With a sink, the body of the final answer goes there, not into Response.body.
+    sink: BodySink | None = None
     # Sent to the origin of url only: a profile's headers and credentials.
     scoped_headers: tuple[tuple[str, str], ...] = ()
     digest_auth: tuple[str, str] | None = None  # username and password
@@ -110,7 +131,7 @@ class _Hop(NamedTuple):
 
     method: str
     url: URL
-    body: bytes | None
+    body: bytes | BodySource | None
     headers: Mapping[str, str]
     digest_auth: tuple[str, str] | None
 
@@ -231,18 +252,23 @@ class HttpClient:
         if hop.digest_auth is not None:
             digest = aiohttp.DigestAuthMiddleware(*hop.digest_auth)
             middlewares = (*self._middlewares, digest)
+        opened: AbstractAsyncContextManager[bytes | Payload | None]
+        opened = nullcontext(hop.body) if _is_plain(hop.body) else hop.body.open()
         try:
-            async with self._session.request(
-                hop.method,
-                hop.url,
-                headers=hop.headers,
-                data=hop.body,
-                allow_redirects=False,
-                ssl=request.verify_ssl,
-                middlewares=middlewares,
-                timeout=_NO_CLIENT_TIMEOUT,
-                auto_decompress=not _SELF_INFLATE,
-            ) as response:
+            async with (
+                opened as data,
+                self._session.request(
+                    hop.method,
+                    hop.url,
+                    headers=hop.headers,
+                    data=data,
+                    allow_redirects=False,
+                    ssl=request.verify_ssl,
+                    middlewares=middlewares,
+                    timeout=_NO_CLIENT_TIMEOUT,
+                    auto_decompress=not _SELF_INFLATE,
+                ) as response,
+            ):
                 location = response.headers.get(hdrs.LOCATION)
                 if (
                     request.allow_redirects
@@ -251,14 +277,17 @@ class HttpClient:
                 ):
                     await _async_drain(response)
                     return _Redirect(response.status, location)
-                body = await _async_read_body(
-                    response, hop.method, request.max_response_size, hop.url
-                )
+                body = await _async_read_body(response, hop.method, request, hop.url)
         except (aiohttp.ClientError, OSError, zlib.error) as err:
             raise _failure(err, hop.url, request.max_response_size) from None
         # Test doubles of aiohttp's response (aioclient_mock) have no reason.
         reason = getattr(response, "reason", None) or ""
         return _Answer(response.status, reason, hop.url, response.headers, body)
+
+
+def _is_plain(body: bytes | BodySource | None) -> TypeIs[bytes | None]:
+    """Return whether a body is given as bytes (or absent), not opened from a source."""
+    return body is None or isinstance(body, bytes)
 
 
 def _log_answer(
@@ -390,27 +419,44 @@ async def _async_drain(response: aiohttp.ClientResponse) -> None:
 
 
 async def _async_read_body(
-    response: aiohttp.ClientResponse, method: str, limit: int, url: URL
+    response: aiohttp.ClientResponse, method: str, request: Request, url: URL
 ) -> bytes:
-    """Read the decompressed body, failing once it grows past limit."""
+    """Read the decompressed body, failing once it grows past the limit.
+
+    With a sink, the body goes there piece by piece and b"" is returned.
+    """
+    limit, sink = request.max_response_size, request.sink
+    if sink is not None:
+        await sink.async_start(response.headers)
     if method == "HEAD":
         return b""
     if (declared := _declared_size(response)) is not None:
         if declared > limit:
             _too_large(response, url, limit)
-        return await response.read()  # it can't grow past its Content-Length
+        if sink is None:
+            return await response.read()  # it can't grow past its Content-Length
+    if sink is not None:
+        async with aclosing(_async_pieces(response, url, limit)) as pieces:
+            async for piece in pieces:
+                await sink.async_write(piece)
+        return b""
+    return b"".join([piece async for piece in _async_pieces(response, url, limit)])
+
+
+async def _async_pieces(
+    response: aiohttp.ClientResponse, url: URL, limit: int
+) -> AsyncGenerator[bytes]:
+    """Yield the decompressed body in pieces, failing once it grows past limit."""
     inflater = None
     if _SELF_INFLATE:
         inflater = Inflater.for_encoding(response.headers.get(hdrs.CONTENT_ENCODING))
-    chunks: list[bytes] = []
     size = 0
     async for chunk in response.content.iter_chunked(_CHUNK_SIZE):
         for piece in (chunk,) if inflater is None else inflater.inflate(chunk):
             size += len(piece)
             if size > limit:
                 _too_large(response, url, limit)
-            chunks.append(piece)
-    return b"".join(chunks)
+            yield piece
 
 
 def _declared_size(response: aiohttp.ClientResponse) -> int | None:
