@@ -322,7 +322,7 @@ async def test_disk_full(hass: HomeAssistant, place: Place, app: str) -> None:
         def __init__(self, handle: int, mode: str) -> None:
             self.file = real_fdopen(handle, mode)
 
-        def write(self, _data: bytes) -> int:
+        def writelines(self, _data: list[bytes]) -> None:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
         def __getattr__(self, name: str) -> Any:

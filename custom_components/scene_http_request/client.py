@@ -52,6 +52,8 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _ORIGIN_BOUND_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 _BODY_HEADERS = ("Content-Type", "Content-Length", "Content-Encoding")
 _CHUNK_SIZE = 64 * 1024
+# A body going to a sink is read in larger pieces: fewer loop turns per byte.
+_SINK_CHUNK_SIZE = 1024 * 1024
 # A redirect's body is read (so the connection can be reused) up to this size.
 _DRAIN_LIMIT = 64 * 1024
 # The attempt's own deadline covers redirects and the body; aiohttp's is off.
@@ -436,22 +438,24 @@ async def _async_read_body(
         if sink is None:
             return await response.read()  # it can't grow past its Content-Length
     if sink is not None:
-        async with aclosing(_async_pieces(response, url, limit)) as pieces:
+        pieces = _async_pieces(response, url, limit, _SINK_CHUNK_SIZE)
+        async with aclosing(pieces):
             async for piece in pieces:
                 await sink.async_write(piece)
         return b""
-    return b"".join([piece async for piece in _async_pieces(response, url, limit)])
+    pieces = _async_pieces(response, url, limit, _CHUNK_SIZE)
+    return b"".join([piece async for piece in pieces])
 
 
 async def _async_pieces(
-    response: aiohttp.ClientResponse, url: URL, limit: int
+    response: aiohttp.ClientResponse, url: URL, limit: int, chunk_size: int
 ) -> AsyncGenerator[bytes]:
     """Yield the decompressed body in pieces, failing once it grows past limit."""
     inflater = None
     if _SELF_INFLATE:
         inflater = Inflater.for_encoding(response.headers.get(hdrs.CONTENT_ENCODING))
     size = 0
-    async for chunk in response.content.iter_chunked(_CHUNK_SIZE):
+    async for chunk in response.content.iter_chunked(chunk_size):
         for piece in (chunk,) if inflater is None else inflater.inflate(chunk):
             size += len(piece)
             if size > limit:

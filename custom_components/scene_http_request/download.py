@@ -130,12 +130,16 @@ class Download:
         await self._async_run(self._start)
 
     async def async_write(self, data: bytes) -> None:
-        """Take the next piece; write once WRITE_BATCH bytes are waiting."""
+        """Take the next piece; once WRITE_BATCH bytes wait, start writing them.
+
+        The write runs while the next batch arrives: a batch waits only for the
+        write before it, whose error (a full disk) surfaces here.
+        """
         self._buffer.append(data)
         self._buffered += len(data)
         self.size += len(data)
         if self._buffered >= WRITE_BATCH:
-            await self._async_flush()
+            await self._async_flush(wait=False)
 
     async def async_commit(self) -> Path:
         """Write what is left and rename the file into place; return its path."""
@@ -151,12 +155,16 @@ class Download:
         if self._file is not None or self._temp is not None:
             await asyncio.shield(self._hass.async_add_executor_job(self._discard))
 
-    async def _async_flush(self) -> None:
+    async def _async_flush(self, *, wait: bool = True) -> None:
+        """Write the waiting batch after the write before it; wait for it if asked."""
+        if self._pending is not None:
+            await asyncio.shield(self._pending)
         if self._buffer:
-            data = b"".join(self._buffer)
-            self._buffer.clear()
+            batch, self._buffer = self._buffer, []
             self._buffered = 0
-            await self._async_run(self._write, data)
+            self._pending = self._hass.async_add_executor_job(self._write, batch)
+        if wait and self._pending is not None:
+            await asyncio.shield(self._pending)
 
     async def _async_run(self, job: Callable[..., Any], *args: Any) -> Any:
         """Run job in the executor; a cancelled caller leaves it to finish."""
@@ -185,10 +193,10 @@ class Download:
         except OSError as err:
             raise file_error(self._target.given, err) from None
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, batch: list[bytes]) -> None:
         assert self._file is not None  # noqa: S101 - _start ran first
         try:
-            self._file.write(data)
+            self._file.writelines(batch)
         except OSError as err:
             raise file_error(self._target.given, err) from None
 
