@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Mapping
-from contextlib import AbstractAsyncContextManager, aclosing, nullcontext
+from contextlib import AbstractAsyncContextManager, aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -249,28 +249,35 @@ class HttpClient:
         raise RequestError("too_many_redirects", host_for_messages(request.url))
 
     async def _async_hop(self, request: Request, hop: _Hop) -> _Answer | _Redirect:
-        """Send one hop; return its answer, or the redirect to follow."""
+        """Send one hop; return its answer, or the redirect to follow.
+
+        A body from a source (a file) is opened for this hop and closed after it.
+        """
+        if _is_plain(hop.body):
+            return await self._async_send(request, hop, hop.body)
+        async with hop.body.open() as payload:
+            return await self._async_send(request, hop, payload)
+
+    async def _async_send(
+        self, request: Request, hop: _Hop, data: bytes | Payload | None
+    ) -> _Answer | _Redirect:
+        """Send one hop with its body ready to go."""
         middlewares: tuple[aiohttp.ClientMiddlewareType, ...] | None = None
         if hop.digest_auth is not None:
             digest = aiohttp.DigestAuthMiddleware(*hop.digest_auth)
             middlewares = (*self._middlewares, digest)
-        opened: AbstractAsyncContextManager[bytes | Payload | None]
-        opened = nullcontext(hop.body) if _is_plain(hop.body) else hop.body.open()
         try:
-            async with (
-                opened as data,
-                self._session.request(
-                    hop.method,
-                    hop.url,
-                    headers=hop.headers,
-                    data=data,
-                    allow_redirects=False,
-                    ssl=request.verify_ssl,
-                    middlewares=middlewares,
-                    timeout=_NO_CLIENT_TIMEOUT,
-                    auto_decompress=not _SELF_INFLATE,
-                ) as response,
-            ):
+            async with self._session.request(
+                hop.method,
+                hop.url,
+                headers=hop.headers,
+                data=data,
+                allow_redirects=False,
+                ssl=request.verify_ssl,
+                middlewares=middlewares,
+                timeout=_NO_CLIENT_TIMEOUT,
+                auto_decompress=not _SELF_INFLATE,
+            ) as response:
                 location = response.headers.get(hdrs.LOCATION)
                 if (
                     request.allow_redirects
