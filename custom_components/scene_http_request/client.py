@@ -12,7 +12,8 @@ query string: only the method, the host, the status and timings.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping
+from contextlib import AbstractAsyncContextManager, aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -20,12 +21,13 @@ from http import HTTPStatus
 import logging
 import random
 import time
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, TypeIs
 import zlib
 
 import aiohttp
 from aiohttp import hdrs
 from aiohttp.http_exceptions import DecompressSizeError
+from aiohttp.payload import Payload
 from awesomeversion import AwesomeVersion
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import SSRFRedirectError
@@ -52,6 +54,8 @@ _BODY_HEADERS = ("Content-Type", "Content-Length", "Content-Encoding")
 _CHUNK_SIZE = 64 * 1024
 # A longer Content-Length is not a size anyone sends: the body is read as it comes.
 _MAX_LENGTH_DIGITS = 18
+# A body going to a sink is read in larger pieces: fewer loop turns per byte.
+_SINK_CHUNK_SIZE = 1024 * 1024
 # A redirect's body is read (so the connection can be reused) up to this size.
 _DRAIN_LIMIT = 64 * 1024
 # The attempt's own deadline covers redirects and the body; aiohttp's is off.
@@ -76,6 +80,23 @@ class RequestError(HomeAssistantError):
         self.retryable = retryable
 
 
+class BodySource(Protocol):
+    """A request body read from elsewhere (a file), opened afresh for each hop."""
+
+    def open(self) -> AbstractAsyncContextManager[Payload]:
+        """Return a context that opens the body for one hop and closes it after."""
+
+
+class BodySink(Protocol):
+    """Where a response body goes instead of memory (a file)."""
+
+    async def async_start(self, headers: MultiMapping[str]) -> None:
+        """Begin the body of a final answer, dropping what an earlier one wrote."""
+
+    async def async_write(self, data: bytes) -> None:
+        """Take the next piece of the (decompressed) body."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Request:
     """Everything needed to send one request."""
@@ -83,7 +104,9 @@ class Request:
     method: str
     url: URL
     headers: Mapping[str, str]
-    body: bytes | None = None
+    body: bytes | BodySource | None = None
+    # With a sink, the body of the final answer goes there, not into Response.body.
+    sink: BodySink | None = None
     # Sent to the origin of url only: a profile's headers and credentials.
     scoped_headers: tuple[tuple[str, str], ...] = ()
     digest_auth: tuple[str, str] | None = None  # username and password
@@ -112,7 +135,7 @@ class _Hop(NamedTuple):
 
     method: str
     url: URL
-    body: bytes | None
+    body: bytes | BodySource | None
     headers: Mapping[str, str]
     digest_auth: tuple[str, str] | None
 
@@ -234,7 +257,19 @@ class HttpClient:
         raise RequestError("too_many_redirects", host_for_messages(request.url))
 
     async def _async_hop(self, request: Request, hop: _Hop) -> _Answer | _Redirect:
-        """Send one hop; return its answer, or the redirect to follow."""
+        """Send one hop; return its answer, or the redirect to follow.
+
+        A body from a source (a file) is opened for this hop and closed after it.
+        """
+        if _is_plain(hop.body):
+            return await self._async_send(request, hop, hop.body)
+        async with hop.body.open() as payload:
+            return await self._async_send(request, hop, payload)
+
+    async def _async_send(
+        self, request: Request, hop: _Hop, data: bytes | Payload | None
+    ) -> _Answer | _Redirect:
+        """Send one hop with its body ready to go."""
         middlewares: tuple[aiohttp.ClientMiddlewareType, ...] | None = None
         if hop.digest_auth is not None:
             digest = aiohttp.DigestAuthMiddleware(*hop.digest_auth)
@@ -244,7 +279,7 @@ class HttpClient:
                 hop.method,
                 hop.url,
                 headers=hop.headers,
-                data=hop.body,
+                data=data,
                 allow_redirects=False,
                 ssl=request.verify_ssl,
                 middlewares=middlewares,
@@ -259,14 +294,17 @@ class HttpClient:
                 ):
                     await _async_drain(response)
                     return _Redirect(response.status, location)
-                body = await _async_read_body(
-                    response, hop.method, request.max_response_size, hop.url
-                )
+                body = await _async_read_body(response, hop.method, request, hop.url)
         except (aiohttp.ClientError, OSError, zlib.error) as err:
             raise _failure(err, hop.url, request.max_response_size) from None
         # Test doubles of aiohttp's response (aioclient_mock) have no reason.
         reason = getattr(response, "reason", None) or ""
         return _Answer(response.status, reason, hop.url, response.headers, body)
+
+
+def _is_plain(body: bytes | BodySource | None) -> TypeIs[bytes | None]:
+    """Return whether a body is given as bytes (or absent), not opened from a source."""
+    return body is None or isinstance(body, bytes)
 
 
 async def _async_wait_retry(request: Request, delay: float) -> None:
@@ -385,27 +423,46 @@ async def _async_drain(response: aiohttp.ClientResponse) -> None:
 
 
 async def _async_read_body(
-    response: aiohttp.ClientResponse, method: str, limit: int, url: URL
+    response: aiohttp.ClientResponse, method: str, request: Request, url: URL
 ) -> bytes:
-    """Read the decompressed body, failing once it grows past limit."""
+    """Read the decompressed body, failing once it grows past the limit.
+
+    With a sink, the body goes there piece by piece and b"" is returned.
+    """
+    limit, sink = request.max_response_size, request.sink
+    if sink is not None:
+        await sink.async_start(response.headers)
     if method == "HEAD":
         return b""
     if (declared := _declared_size(response)) is not None:
         if declared > limit:
             _too_large(response, url, limit)
-        return await response.read()  # it can't grow past its Content-Length
+        if sink is None:
+            return await response.read()  # it can't grow past its Content-Length
+    if sink is not None:
+        pieces = _async_pieces(response, url, limit, _SINK_CHUNK_SIZE)
+        async with aclosing(pieces):
+            async for piece in pieces:
+                await sink.async_write(piece)
+        return b""
+    pieces = _async_pieces(response, url, limit, _CHUNK_SIZE)
+    return b"".join([piece async for piece in pieces])
+
+
+async def _async_pieces(
+    response: aiohttp.ClientResponse, url: URL, limit: int, chunk_size: int
+) -> AsyncGenerator[bytes]:
+    """Yield the decompressed body in pieces, failing once it grows past limit."""
     inflater = None
     if _SELF_INFLATE:
         inflater = Inflater.for_encoding(response.headers.get(hdrs.CONTENT_ENCODING))
-    chunks: list[bytes] = []
     size = 0
-    async for chunk in response.content.iter_chunked(_CHUNK_SIZE):
+    async for chunk in response.content.iter_chunked(chunk_size):
         for piece in (chunk,) if inflater is None else inflater.inflate(chunk):
             size += len(piece)
             if size > limit:
                 _too_large(response, url, limit)
-            chunks.append(piece)
-    return b"".join(chunks)
+            yield piece
 
 
 def _declared_size(response: aiohttp.ClientResponse) -> int | None:

@@ -35,6 +35,17 @@ ATTR_ALLOW_REDIRECTS: Final = "allow_redirects"
 ATTR_FAIL_ON_HTTP_ERROR: Final = "fail_on_http_error"
 ATTR_RETRIES: Final = "retries"
 ATTR_MAX_RESPONSE_SIZE: Final = "max_response_size"
+ATTR_MULTIPART: Final = "multipart"
+ATTR_BODY_FILE: Final = "body_file"
+ATTR_SAVE_TO: Final = "save_to"
+# The keys of one multipart part.
+PART_NAME: Final = "name"
+PART_VALUE: Final = "value"
+PART_FILE: Final = "file"
+PART_CONTENT_BASE64: Final = "content_base64"
+PART_FILENAME: Final = "filename"
+PART_CONTENT_TYPE: Final = "content_type"
+PART_SOURCES: Final = (PART_VALUE, PART_FILE, PART_CONTENT_BASE64)
 
 METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
@@ -45,6 +56,9 @@ DEFAULT_VERIFY_SSL: Final = True
 MIB: Final = 1024 * 1024
 DEFAULT_MAX_RESPONSE_SIZE: Final = 1 * MIB
 MAX_RESPONSE_SIZE_LIMIT: Final = 50 * MIB
+# A response saved to a file (save_to) is never held in memory: larger limits.
+DEFAULT_SAVE_SIZE: Final = 100 * MIB
+MAX_SAVE_SIZE: Final = 2048 * MIB
 MAX_RETRIES: Final = 10
 MAX_REDIRECTS: Final = 10
 # A reason phrase comes from the server: messages show at most this much of it.

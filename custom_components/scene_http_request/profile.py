@@ -19,7 +19,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from yarl import URL
 
-from .client import Request
+from .client import BodySource, Request
 from .const import (
     ATTR_ALLOW_REDIRECTS,
     ATTR_RETRIES,
@@ -213,7 +213,7 @@ def request_for(  # noqa: PLR0913 - keyword-only: the parts of one request
     method: str,
     url: URL,
     headers: Mapping[str, str],
-    body: bytes | None = None,
+    body: bytes | BodySource | None = None,
     settings: Mapping[str, Any],
 ) -> Request:
     """Return the client request for a call, with the profile's credentials.

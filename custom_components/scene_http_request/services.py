@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from functools import partial
 import math
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlencode
+import uuid
 
 from aiohttp import hdrs
 from homeassistant.const import (
@@ -28,31 +32,45 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.json import json_bytes
 from yarl import URL
 
-from .client import HttpClient, Request, Response
+from .client import BodySource, HttpClient, Request, Response
 from .const import (
     ATTR_ALLOW_REDIRECTS,
     ATTR_BODY,
+    ATTR_BODY_FILE,
     ATTR_FAIL_ON_HTTP_ERROR,
     ATTR_FORM,
     ATTR_JSON,
     ATTR_MAX_RESPONSE_SIZE,
     ATTR_METHOD,
+    ATTR_MULTIPART,
     ATTR_PARAMS,
     ATTR_REQUEST,
     ATTR_RETRIES,
+    ATTR_SAVE_TO,
     ATTR_URL,
     ATTR_VARIABLES,
+    DEFAULT_SAVE_SIZE,
     DOMAIN,
     MAX_REASON_LENGTH,
     MAX_RESPONSE_SIZE_LIMIT,
     MAX_RETRIES,
+    MAX_SAVE_SIZE,
     MAX_TIMEOUT,
     METHODS,
     MIB,
     MIN_TIMEOUT,
+    PART_CONTENT_BASE64,
+    PART_CONTENT_TYPE,
+    PART_FILE,
+    PART_FILENAME,
+    PART_NAME,
+    PART_SOURCES,
+    PART_VALUE,
     SERVICE_SEND,
 )
 from .content import decode_content, parse_content_type, response_headers, safe_text
+from .download import Download, async_prepare_download
+from .files import FileBody, MultipartBody, Part
 from .outcome import SendOutcome, report_outcome
 from .pacing import RequestPacer
 from .profile import (
@@ -68,6 +86,7 @@ from .validation import (
     checked_headers,
     header_value_to_str,
     is_encodable,
+    is_header_value,
     validation_error,
 )
 
@@ -77,7 +96,7 @@ if TYPE_CHECKING:
 else:
     import voluptuous as vol
 
-_BODY_FIELDS = (ATTR_JSON, ATTR_FORM, ATTR_BODY)
+_BODY_FIELDS = (ATTR_JSON, ATTR_FORM, ATTR_BODY, ATTR_MULTIPART, ATTR_BODY_FILE)
 # Fields that find a saved request: the saved request's own profile is then used.
 _SAVED_REQUEST_KEYS = (ATTR_REQUEST, ATTR_VARIABLES, ATTR_CONFIG_ENTRY_ID)
 # A response with more body or header bytes than these is turned into the action's
@@ -128,6 +147,28 @@ def _defaults_unless_saved(data: dict[str, Any]) -> dict[str, Any]:
     return SEND_DEFAULTS | data
 
 
+def _one_source(part: dict[str, Any]) -> dict[str, Any]:
+    """Check that a multipart part has exactly one of value, file, content_base64."""
+    if sum(part.get(key) is not None for key in PART_SOURCES) != 1:
+        raise vol.Invalid(f"a part needs exactly one of {', '.join(PART_SOURCES)}")
+    return part
+
+
+_PATH = vol.All(cv.string, vol.Length(min=1))
+_PART_SCHEMA = vol.All(
+    vol.Schema(
+        {
+            vol.Required(PART_NAME): cv.string,
+            vol.Optional(PART_VALUE): vol.Any(None, cv.string),
+            vol.Optional(PART_FILE): vol.Any(None, _PATH),
+            vol.Optional(PART_CONTENT_BASE64): vol.Any(None, cv.string),
+            vol.Optional(PART_FILENAME): vol.Any(None, cv.string),
+            vol.Optional(PART_CONTENT_TYPE): vol.Any(None, cv.string),
+        }
+    ),
+    _one_source,
+)
+
 _FIELDS_SCHEMA = vol.Schema(
     {
         vol.Optional(ATTR_REQUEST): vol.Any(None, cv.string),
@@ -140,6 +181,11 @@ _FIELDS_SCHEMA = vol.Schema(
         vol.Optional(ATTR_JSON): object,
         vol.Optional(ATTR_FORM): vol.Any(None, dict),
         vol.Optional(ATTR_BODY): vol.Any(None, cv.string),
+        vol.Optional(ATTR_MULTIPART): vol.Any(
+            None, vol.All(cv.ensure_list, vol.Length(min=1), [_PART_SCHEMA])
+        ),
+        vol.Optional(ATTR_BODY_FILE): vol.Any(None, _PATH),
+        vol.Optional(ATTR_SAVE_TO): vol.Any(None, _PATH),
         vol.Optional(CONF_TIMEOUT): vol.All(
             _finite(float), vol.Range(min=MIN_TIMEOUT, max=MAX_TIMEOUT)
         ),
@@ -150,7 +196,7 @@ _FIELDS_SCHEMA = vol.Schema(
             _finite(int), vol.Range(min=0, max=MAX_RETRIES)
         ),
         vol.Optional(ATTR_MAX_RESPONSE_SIZE): vol.All(
-            _finite(int), vol.Range(min=1, max=MAX_RESPONSE_SIZE_LIMIT)
+            _finite(int), vol.Range(min=1, max=MAX_SAVE_SIZE)
         ),
     }
 )
@@ -194,20 +240,46 @@ class _Sender:
             except HomeAssistantError as err:
                 report(SendOutcome.failed(err))
                 raise
-        response, profile = await self._async_send_reported(data, report)
-        raise_for_status(response, fail=data[ATTR_FAIL_ON_HTTP_ERROR])
+        request, profile, download = await self._async_prepare(data, report)
+        try:
+            response = await self._async_send_reported(request, report)
+            raise_for_status(response, fail=data[ATTR_FAIL_ON_HTTP_ERROR])
+            saved_to = None if download is None else await download.async_commit()
+        finally:
+            if download is not None:
+                await download.async_discard()
         if not call.return_response:
             return None
+        if saved_to is not None and download is not None:
+            return {
+                **response_data(response, profile),
+                "saved_to": str(saved_to),
+                "saved_bytes": download.size,
+            }
         if _is_big(response):
             return await hass.async_add_executor_job(response_data, response, profile)
         return response_data(response, profile)
 
-    async def _async_send_reported(
+    async def _async_prepare(
         self, data: Mapping[str, Any], report: _Report | None
-    ) -> tuple[Response, Profile | None]:
-        """Build and send the request; report its outcome when report is given."""
+    ) -> tuple[Request, Profile | None, Download | None]:
+        """Build the request and, for save_to, its download; report a failure."""
         try:
             request, profile = build_request(self._hass, data)
+            if (save_to := data.get(ATTR_SAVE_TO)) is None:
+                return request, profile, None
+            download = await async_prepare_download(self._hass, save_to, request.url)
+        except HomeAssistantError as err:
+            if report:
+                report(SendOutcome.failed(err))
+            raise
+        return replace(request, sink=download), profile, download
+
+    async def _async_send_reported(
+        self, request: Request, report: _Report | None
+    ) -> Response:
+        """Send the request through the pacer; report its outcome if asked."""
+        try:
             if not self._pacer.try_start():
                 await self._pacer.async_wait_start()
             try:
@@ -220,7 +292,7 @@ class _Sender:
             raise
         if report:
             report(SendOutcome.answered(response))
-        return response, profile
+        return response
 
 
 def raise_for_status(response: Response, *, fail: bool) -> None:
@@ -279,16 +351,36 @@ def build_request(
     if params := data.get(ATTR_PARAMS):
         url = url.extend_query(_pairs(params, "invalid_params"))
     headers = checked_headers(raw) if (raw := data.get(CONF_HEADERS)) else {}
-    body = _encode_body(data, headers, profile)
+    body = _encode_body(hass, data, headers, profile)
     request = request_for(
         profile,
         method=data[ATTR_METHOD],
         url=url,
         headers=headers,
         body=body,
-        settings=data,
+        settings=_size_settings(data),
     )
     return request, profile
+
+
+def _size_settings(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Return the settings with the response size limit of the call's kind.
+
+    A response saved to a file may be larger, and its default limit ignores the
+    profile's (which is for responses held in memory).
+    """
+    size = data.get(ATTR_MAX_RESPONSE_SIZE)
+    if data.get(ATTR_SAVE_TO) is not None:
+        return (
+            data
+            if size is not None
+            else {**data, ATTR_MAX_RESPONSE_SIZE: DEFAULT_SAVE_SIZE}
+        )
+    if size is not None and size > MAX_RESPONSE_SIZE_LIMIT:
+        raise validation_error(
+            "max_response_size_too_large", limit=str(MAX_RESPONSE_SIZE_LIMIT)
+        )
+    return data
 
 
 def _target(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[URL, Profile | None]:
@@ -336,12 +428,16 @@ def _pairs(mapping: dict[Any, Any], error_key: str) -> list[tuple[str, str]]:
 
 
 def _encode_body(
-    data: Mapping[str, Any], headers: dict[str, str], profile: Profile | None
-) -> bytes | None:
+    hass: HomeAssistant,
+    data: Mapping[str, Any],
+    headers: dict[str, str],
+    profile: Profile | None,
+) -> bytes | BodySource | None:
     """Encode the one body field given, and set the body's Content-Type.
 
-    The Content-Type is the call's, else the profile's, else the body kind's. It
-    goes with the body, to whichever origin the body goes.
+    The Content-Type is the call's, else the profile's, else the body kind's (a
+    file's is guessed from its name when it is opened). It goes with the body, to
+    whichever origin the body goes. A multipart body always has its own.
     """
     given = [field for field in _BODY_FIELDS if data.get(field) is not None]
     if len(given) > 1:
@@ -350,25 +446,60 @@ def _encode_body(
         return None
     field = given[0]
     value = data[field]
-    if field == ATTR_JSON:
-        try:
-            body = json_bytes(value)
-        except TypeError:
-            raise validation_error("invalid_json") from None
-        content_type = "application/json"
-    elif field == ATTR_FORM:
-        body = urlencode(_pairs(value, "invalid_form")).encode()
-        content_type = "application/x-www-form-urlencoded"
+    if field == ATTR_MULTIPART:
+        multipart = MultipartBody(hass, tuple(map(_part, value)), uuid.uuid4().hex)
+        for name in [name for name in headers if name.lower() == "content-type"]:
+            del headers[name]
+        headers[hdrs.CONTENT_TYPE] = multipart.content_type
+        return multipart
+    body: bytes | BodySource
+    if field == ATTR_BODY_FILE:
+        body, content_type = FileBody(hass, value), None
     else:
-        text = str(value)
-        if not is_encodable(text):
-            raise validation_error("invalid_text", field=field)
-        body = text.encode()
-        content_type = "text/plain; charset=utf-8"
+        body, content_type = _encode_inline(field, value)
     if not any(name.lower() == "content-type" for name in headers):
         profile_type = profile.header(hdrs.CONTENT_TYPE) if profile else None
-        headers[hdrs.CONTENT_TYPE] = profile_type or content_type
+        if chosen := profile_type or content_type:
+            headers[hdrs.CONTENT_TYPE] = chosen
     return body
+
+
+def _encode_inline(field: str, value: Any) -> tuple[bytes, str]:
+    """Return the bytes and the Content-Type of a json, form or body field."""
+    if field == ATTR_JSON:
+        try:
+            return json_bytes(value), "application/json"
+        except TypeError:
+            raise validation_error("invalid_json") from None
+    if field == ATTR_FORM:
+        body = urlencode(_pairs(value, "invalid_form")).encode()
+        return body, "application/x-www-form-urlencoded"
+    text = str(value)
+    if not is_encodable(text):
+        raise validation_error("invalid_text", field=field)
+    return text.encode(), "text/plain; charset=utf-8"
+
+
+def _part(raw: Mapping[str, Any]) -> Part:
+    """Return one checked multipart part; its file is opened later, per hop."""
+    name: str = raw[PART_NAME]
+    filename: str | None = raw.get(PART_FILENAME)
+    content_type: str | None = raw.get(PART_CONTENT_TYPE)
+    if not all(
+        is_header_value(text) for text in (name, filename or "", content_type or "")
+    ):
+        raise validation_error("invalid_part", name=name)
+    data: bytes | None = None
+    if (value := raw.get(PART_VALUE)) is not None:
+        if not is_encodable(value):
+            raise validation_error("invalid_part", name=name)
+        data = value.encode()
+    elif (encoded := raw.get(PART_CONTENT_BASE64)) is not None:
+        try:
+            data = base64.b64decode(encoded, validate=True)
+        except binascii.Error, ValueError:
+            raise validation_error("invalid_part", name=name) from None
+    return Part(name, data, raw.get(PART_FILE), filename, content_type)
 
 
 def _is_big(response: Response) -> bool:

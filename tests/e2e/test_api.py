@@ -106,6 +106,31 @@ async def test_create_profile_through_config_flow(
     assert "send" in {item["domain"]: item["services"] for item in services}[DOMAIN]
 
 
+async def test_save_to_www_is_served_at_local(
+    hass: HassInstance, echo: EchoServer, state: dict[str, Any]
+) -> None:
+    """save_to writes under config/www (allowed by default); /local/ serves it."""
+    echo.drain()
+    response = await hass.client.send(
+        {
+            "config_entry_id": state["entry_id"],
+            "url": "files/e2e-report.json",
+            "save_to": "www/",
+        }
+    )
+    received = await echo.next_request()
+    assert received.path == "/api/files/e2e-report.json"
+    assert response["content"] is None
+    assert response["saved_to"].endswith("/www/e2e-report.json")
+    assert response["saved_bytes"] > 0
+    served = await hass.client.get("/local/e2e-report.json")
+    assert served["echo"] == {"method": "GET", "path": "/api/files/e2e-report.json"}
+    refused = await hass.client.send(
+        {"url": f"{echo.url}/x", "save_to": "/etc/"}, expect=400
+    )
+    assert "allowlist_external_dirs" in str(refused)
+
+
 async def test_duplicate_profile_is_aborted(
     hass: HassInstance, echo: EchoServer
 ) -> None:
