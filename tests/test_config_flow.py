@@ -1113,6 +1113,16 @@ async def test_secrets_never_leak(
         assert secret not in caplog.text
 
 
+TLS_ERRORS = (
+    "invalid_pem",
+    "client_cert_required",
+    "client_key_required",
+    "key_mismatch",
+    "key_password_required",
+    "invalid_key_password",
+)
+
+
 def _load(language: str) -> dict[str, Any]:
     return json.loads((TRANSLATIONS / f"{language}.json").read_text("utf-8"))
 
@@ -1159,6 +1169,7 @@ def test_translations_cover_the_flows(language: str) -> None:
         "response_too_large",
         "invalid_auth",
         "unknown",
+        *TLS_ERRORS,
     }
     identity_errors = {
         "name_required",

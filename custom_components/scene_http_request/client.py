@@ -19,6 +19,7 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 import logging
 import random
+import ssl
 import time
 from typing import NamedTuple
 import zlib
@@ -87,6 +88,9 @@ class Request:
     digest_auth: tuple[str, str] | None = None  # username and password
     timeout: float
     verify_ssl: bool
+    # A profile's own TLS context (CA, client certificate, ciphers), if it has one;
+    # it already says whether the server is verified.
+    ssl_context: ssl.SSLContext | None = None
     allow_redirects: bool
     retries: int
     max_response_size: int
@@ -238,7 +242,9 @@ class HttpClient:
                 headers=hop.headers,
                 data=hop.body,
                 allow_redirects=False,
-                ssl=request.verify_ssl,
+                ssl=request.verify_ssl
+                if request.ssl_context is None
+                else request.ssl_context,
                 middlewares=middlewares,
                 timeout=_NO_CLIENT_TIMEOUT,
                 auto_decompress=not _SELF_INFLATE,

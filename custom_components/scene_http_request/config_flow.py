@@ -58,8 +58,13 @@ from .const import (
     AUTH_TYPES,
     CONF_AUTH_TYPE,
     CONF_BASE_URL,
+    CONF_CA_PEM,
+    CONF_CLIENT_CERT_PEM,
+    CONF_CLIENT_KEY_PASSWORD,
+    CONF_CLIENT_KEY_PEM,
     CONF_HEADER_NAME,
     CONF_HEADER_VALUE,
+    CONF_LEGACY_CIPHERS,
     CONF_MAX_RESPONSE_SIZE,
     CONF_TEST_REQUEST,
     DEFAULT_VERIFY_SSL,
@@ -69,7 +74,14 @@ from .const import (
     MAX_TIMEOUT,
     MIN_TIMEOUT,
 )
-from .profile import SceneHttpRequestConfigEntry, profile_from_entry, request_for
+from .profile import (
+    Profile,
+    SceneHttpRequestConfigEntry,
+    async_with_transport,
+    profile_from_entry,
+    request_for,
+)
+from .transport import TlsError
 from .url import UrlError, normalize_base_url
 from .validation import is_allowed_header, is_header_value
 
@@ -84,7 +96,16 @@ _LOGGER = logging.getLogger(__name__)
 PLACEHOLDER_TEST_RESULT: Final = "test_result"
 # Translations may not contain URLs (hassfest); the example comes in a placeholder.
 IDENTITY_PLACEHOLDERS: Final = {"example_url": "https://api.example.com/v1/"}
-SECRET_KEYS: Final = (CONF_PASSWORD, CONF_TOKEN)
+SECRET_KEYS: Final = (
+    CONF_PASSWORD,
+    CONF_TOKEN,
+    CONF_CLIENT_KEY_PEM,
+    CONF_CLIENT_KEY_PASSWORD,
+)
+_PEM_TEXT: Final = TextSelector(TextSelectorConfig(multiline=True))
+_SECRET_TEXT: Final = TextSelector(
+    TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="new-password")
+)
 
 # What a test request's failure is shown as; anything not listed is cannot_connect.
 _TEST_ERRORS: Final = {
@@ -133,16 +154,8 @@ SETTINGS_SCHEMA: Final = vol.Schema(
         vol.Optional(CONF_USERNAME): TextSelector(
             TextSelectorConfig(autocomplete="username")
         ),
-        vol.Optional(CONF_PASSWORD): TextSelector(
-            TextSelectorConfig(
-                type=TextSelectorType.PASSWORD, autocomplete="new-password"
-            )
-        ),
-        vol.Optional(CONF_TOKEN): TextSelector(
-            TextSelectorConfig(
-                type=TextSelectorType.PASSWORD, autocomplete="new-password"
-            )
-        ),
+        vol.Optional(CONF_PASSWORD): _SECRET_TEXT,
+        vol.Optional(CONF_TOKEN): _SECRET_TEXT,
         vol.Optional(CONF_TIMEOUT): NumberSelector(
             NumberSelectorConfig(
                 min=MIN_TIMEOUT,
@@ -153,6 +166,12 @@ SETTINGS_SCHEMA: Final = vol.Schema(
             )
         ),
         vol.Required(CONF_VERIFY_SSL, default=DEFAULT_VERIFY_SSL): BooleanSelector(),
+        vol.Optional(CONF_CA_PEM): _PEM_TEXT,
+        vol.Optional(CONF_CLIENT_CERT_PEM): _PEM_TEXT,
+        # Multi-line, so a pasted key keeps its line breaks; never sent back.
+        vol.Optional(CONF_CLIENT_KEY_PEM): _PEM_TEXT,
+        vol.Optional(CONF_CLIENT_KEY_PASSWORD): _SECRET_TEXT,
+        vol.Optional(CONF_LEGACY_CIPHERS): BooleanSelector(),
         vol.Optional(CONF_MAX_RESPONSE_SIZE): NumberSelector(
             NumberSelectorConfig(
                 min=1, max=MAX_RESPONSE_SIZE_LIMIT, step=1, mode=NumberSelectorMode.BOX
@@ -220,6 +239,29 @@ def _validate_credentials(
     return {}
 
 
+def _tls_options(
+    user_input: Mapping[str, Any], secrets: Mapping[str, str]
+) -> dict[str, Any]:
+    """Return the TLS options set; the key and its password go with a certificate.
+
+    A profile without TLS settings stores none of their keys. They are checked
+    when the contexts are built (transport.build_contexts).
+    """
+    options: dict[str, Any] = {}
+    if user_input.get(CONF_LEGACY_CIPHERS):
+        options[CONF_LEGACY_CIPHERS] = True
+    if ca_pem := str(user_input.get(CONF_CA_PEM) or "").strip():
+        options[CONF_CA_PEM] = ca_pem
+    cert_pem = str(user_input.get(CONF_CLIENT_CERT_PEM) or "").strip()
+    if cert_pem:
+        options[CONF_CLIENT_CERT_PEM] = cert_pem
+    if cert_pem or user_input.get(CONF_CLIENT_KEY_PEM):
+        options[CONF_CLIENT_KEY_PEM] = secrets.get(CONF_CLIENT_KEY_PEM, "")
+        if password := secrets.get(CONF_CLIENT_KEY_PASSWORD):
+            options[CONF_CLIENT_KEY_PASSWORD] = password
+    return options
+
+
 def _validate_settings(
     user_input: Mapping[str, Any], secrets: Mapping[str, str]
 ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -234,6 +276,7 @@ def _validate_settings(
         CONF_AUTH_TYPE: auth_type,
         **_validate_credentials(auth_type, user_input, secrets, errors),
         CONF_VERIFY_SSL: bool(user_input[CONF_VERIFY_SSL]),
+        **_tls_options(user_input, secrets),
     }
     if (timeout := user_input.get(CONF_TIMEOUT)) is not None:
         options[CONF_TIMEOUT] = float(timeout)
@@ -249,6 +292,10 @@ def _typed_secrets(user_input: Mapping[str, Any]) -> dict[str, str]:
         typed[CONF_PASSWORD] = password
     if token := str(user_input.get(CONF_TOKEN) or "").strip():
         typed[CONF_TOKEN] = token
+    if key_pem := str(user_input.get(CONF_CLIENT_KEY_PEM) or "").strip():
+        typed[CONF_CLIENT_KEY_PEM] = key_pem
+    if key_password := str(user_input.get(CONF_CLIENT_KEY_PASSWORD) or ""):
+        typed[CONF_CLIENT_KEY_PASSWORD] = key_password
     return typed
 
 
@@ -306,9 +353,11 @@ class _SettingsFlow(ConfigEntryBaseFlow):
             } | self._flow_secrets
             options, errors = _validate_settings(user_input, secrets)
             if not errors:
+                profile, errors = await self._async_profile(data, options)
+            if not errors:
                 if not user_input.get(CONF_TEST_REQUEST):
                     return save(options)
-                test_result, errors = await self._async_test_request(data, options)
+                test_result, errors = await self._async_test_request(profile)
             suggested = user_input
         return self.async_show_form(
             step_id=step_id,
@@ -319,17 +368,24 @@ class _SettingsFlow(ConfigEntryBaseFlow):
             description_placeholders={PLACEHOLDER_TEST_RESULT: test_result},
         )
 
-    async def _async_test_request(
+    async def _async_profile(
         self, data: Mapping[str, Any], options: Mapping[str, Any]
-    ) -> tuple[str, dict[str, str]]:
+    ) -> tuple[Profile, dict[str, str]]:
+        """Build the profile exactly as at setup: TLS errors are field errors."""
+        profile = profile_from_entry("", str(data[CONF_NAME]), data, options)
+        try:
+            return await async_with_transport(self.hass, profile), {}
+        except TlsError as err:
+            return profile, {err.field: err.key}
+
+    async def _async_test_request(self, profile: Profile) -> tuple[str, dict[str, str]]:
         """Send a GET to the base URL; return the status line and form errors.
 
-        The profile is built exactly as at runtime, so the client sends its headers
-        and credentials as the action will.
+        The profile is built exactly as at runtime, so the client sends its headers,
+        credentials and TLS settings as the action will.
         """
-        name = str(data[CONF_NAME])
+        name = profile.title
         try:
-            profile = profile_from_entry("", name, data, options)
             if profile.base_url is None:
                 return "", {CONF_TEST_REQUEST: "no_base_url"}
             client = HttpClient(async_get_clientsession(self.hass))

@@ -16,6 +16,12 @@ CONF_HEADER_VALUE: Final = "value"
 CONF_AUTH_TYPE: Final = "auth_type"
 CONF_MAX_RESPONSE_SIZE: Final = "max_response_size"
 CONF_TEST_REQUEST: Final = "test_request"
+# Transport: TLS and proxy (transport.py).
+CONF_CA_PEM: Final = "ca_pem"
+CONF_CLIENT_CERT_PEM: Final = "client_cert_pem"
+CONF_CLIENT_KEY_PEM: Final = "client_key_pem"
+CONF_CLIENT_KEY_PASSWORD: Final = "client_key_password"  # noqa: S105 - a key name
+CONF_LEGACY_CIPHERS: Final = "legacy_ciphers"
 
 AUTH_NONE: Final = "none"
 AUTH_BASIC: Final = "basic"

@@ -13,11 +13,18 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_HEADER_VALUE
+from .const import CONF_CLIENT_KEY_PASSWORD, CONF_CLIENT_KEY_PEM, CONF_HEADER_VALUE
 from .profile import SceneHttpRequestConfigEntry
 
 TO_REDACT: Final = frozenset(
-    {CONF_HEADER_VALUE, CONF_USERNAME, CONF_PASSWORD, CONF_TOKEN}
+    {
+        CONF_HEADER_VALUE,
+        CONF_USERNAME,
+        CONF_PASSWORD,
+        CONF_TOKEN,
+        CONF_CLIENT_KEY_PEM,
+        CONF_CLIENT_KEY_PASSWORD,
+    }
 )
 
 

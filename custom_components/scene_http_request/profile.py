@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -30,8 +30,13 @@ from .const import (
     AUTH_TYPES,
     CONF_AUTH_TYPE,
     CONF_BASE_URL,
+    CONF_CA_PEM,
+    CONF_CLIENT_CERT_PEM,
+    CONF_CLIENT_KEY_PASSWORD,
+    CONF_CLIENT_KEY_PEM,
     CONF_HEADER_NAME,
     CONF_HEADER_VALUE,
+    CONF_LEGACY_CIPHERS,
     CONF_MAX_RESPONSE_SIZE,
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT,
@@ -41,6 +46,7 @@ from .const import (
     MAX_TIMEOUT,
     MIN_TIMEOUT,
 )
+from .transport import SslContexts, TlsSettings, build_contexts
 from .url import in_scope, normalize_base_url
 from .validation import is_allowed_header, is_header_value
 
@@ -66,6 +72,9 @@ class Profile:
     timeout: float | None = None
     verify_ssl: bool | None = None
     max_response_size: int | None = None
+    tls: TlsSettings = field(default_factory=TlsSettings)
+    # Built in the executor by async_with_transport; None when tls.is_default.
+    ssl_contexts: SslContexts | None = None
 
     def covers(self, url: URL) -> bool:
         """Return whether an absolute URL lies inside the base URL (if any)."""
@@ -107,6 +116,7 @@ def profile_from_entry(
         verify_ssl = options.get(CONF_VERIFY_SSL)
         if verify_ssl is not None and not isinstance(verify_ssl, bool):
             raise InvalidProfileError(CONF_VERIFY_SSL)
+        tls = _stored_tls(options)
     except (TypeError, ValueError, AttributeError) as err:
         if isinstance(err, InvalidProfileError):
             raise
@@ -123,7 +133,36 @@ def profile_from_entry(
         timeout=None if timeout is None else float(timeout),
         verify_ssl=verify_ssl,
         max_response_size=None if size is None else int(size),
+        tls=tls,
     )
+
+
+async def async_with_transport(hass: HomeAssistant, profile: Profile) -> Profile:
+    """Return the profile with its TLS contexts, built in the executor if needed.
+
+    Raises transport.TlsError when a certificate or key can't be loaded.
+    """
+    if profile.tls.is_default:
+        return profile
+    contexts = await hass.async_add_executor_job(build_contexts, profile.tls)
+    return replace(profile, ssl_contexts=contexts)
+
+
+_TLS_TEXTS = (CONF_CA_PEM, CONF_CLIENT_CERT_PEM, CONF_CLIENT_KEY_PEM)
+
+
+def _stored_tls(options: Mapping[str, Any]) -> TlsSettings:
+    """Return the TLS settings; PEM texts are checked when contexts are built."""
+    texts: dict[str, str] = {}
+    for key in (*_TLS_TEXTS, CONF_CLIENT_KEY_PASSWORD):
+        value = options.get(key) or ""
+        if not isinstance(value, str):
+            raise InvalidProfileError(key)
+        texts[key] = value
+    legacy = options.get(CONF_LEGACY_CIPHERS, False)
+    if not isinstance(legacy, bool):
+        raise InvalidProfileError(CONF_LEGACY_CIPHERS)
+    return TlsSettings(**texts, legacy_ciphers=legacy)
 
 
 def _stored_base_url(raw: Any) -> URL | None:
@@ -230,6 +269,8 @@ def request_for(  # noqa: PLR0913 - keyword-only: the parts of one request
             return value
         return default
 
+    verify_ssl = setting(CONF_VERIFY_SSL, DEFAULT_VERIFY_SSL)
+    contexts = profile.ssl_contexts if profile else None
     return Request(
         method=method,
         url=url,
@@ -238,7 +279,8 @@ def request_for(  # noqa: PLR0913 - keyword-only: the parts of one request
         scoped_headers=profile.scoped_headers() if profile else (),
         digest_auth=profile.digest_auth() if profile else None,
         timeout=setting(CONF_TIMEOUT, DEFAULT_TIMEOUT),
-        verify_ssl=setting(CONF_VERIFY_SSL, DEFAULT_VERIFY_SSL),
+        verify_ssl=verify_ssl,
+        ssl_context=None if contexts is None else contexts.pick(verify_ssl),
         max_response_size=setting(CONF_MAX_RESPONSE_SIZE, DEFAULT_MAX_RESPONSE_SIZE),
         allow_redirects=settings[ATTR_ALLOW_REDIRECTS],
         retries=settings[ATTR_RETRIES],
