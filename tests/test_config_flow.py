@@ -1113,7 +1113,9 @@ async def test_secrets_never_leak(
         assert secret not in caplog.text
 
 
-TLS_ERRORS = (
+TRANSPORT_AUTH_ERRORS = (
+    "query_name_required",
+    "query_value_required",
     "invalid_pem",
     "client_cert_required",
     "client_key_required",
@@ -1169,7 +1171,7 @@ def test_translations_cover_the_flows(language: str) -> None:
         "response_too_large",
         "invalid_auth",
         "unknown",
-        *TLS_ERRORS,
+        *TRANSPORT_AUTH_ERRORS,
     }
     identity_errors = {
         "name_required",

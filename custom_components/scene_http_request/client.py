@@ -1,9 +1,11 @@
 """HTTP work: one request with redirects, retries, a deadline and a size cap.
 
 The client knows nothing of profiles: it takes plain values. Credentials (the
-scoped headers, digest auth, and a call's own Authorization, Cookie and
-Proxy-Authorization) go only to the origin of the request's URL; redirects are
-followed here, hop by hop, so they never cross to another origin.
+scoped headers, digest auth, the scoped query parameter, and a call's own
+Authorization, Cookie and Proxy-Authorization) go only to the origin of the
+request's URL; redirects are followed here, hop by hop, so they never cross to
+another origin. The scoped query parameter is added to each hop as it is sent and
+taken out of every redirect target, so no URL the caller sees holds it.
 
 Nothing here logs or raises anything that holds a header value, a body, a path or a
 query string: only the method, the host, the status and timings.
@@ -86,6 +88,7 @@ class Request:
     # Sent to the origin of url only: a profile's headers and credentials.
     scoped_headers: tuple[tuple[str, str], ...] = ()
     digest_auth: tuple[str, str] | None = None  # username and password
+    scoped_query: tuple[str, str] | None = None  # an API key's name and value
     timeout: float
     verify_ssl: bool
     # A profile's own TLS context (CA, client certificate, ciphers), if it has one;
@@ -113,10 +116,11 @@ class _Hop(NamedTuple):
     """One request on the way to the final response."""
 
     method: str
-    url: URL
+    url: URL  # as shown: without the scoped query parameter
     body: bytes | None
     headers: Mapping[str, str]
     digest_auth: tuple[str, str] | None
+    query: tuple[str, str] | None  # the scoped query parameter, on its origin
 
 
 class _Redirect(NamedTuple):
@@ -211,8 +215,9 @@ class HttpClient:
             headers, digest_auth = _hop_headers(
                 request, call_headers, same_origin=same_origin
             )
+            query = request.scoped_query if same_origin else None
             answer = await self._async_hop(
-                request, _Hop(method, url, body, headers, digest_auth)
+                request, _Hop(method, url, body, headers, digest_auth, query)
             )
             if isinstance(answer, _Answer):
                 return answer
@@ -222,6 +227,8 @@ class HttpClient:
                 raise RequestError(
                     "invalid_redirect", host_for_messages(request.url)
                 ) from None
+            if request.scoped_query is not None:
+                url = _without_param(url, request.scoped_query[0])
             same_origin = origin_of(url) == origin_of(request.url)
             if _redirect_drops_body(answer.status, method):
                 method, body = "GET", None
@@ -235,10 +242,13 @@ class HttpClient:
         if hop.digest_auth is not None:
             digest = aiohttp.DigestAuthMiddleware(*hop.digest_auth)
             middlewares = (*self._middlewares, digest)
+        sent_url = hop.url
+        if hop.query is not None and hop.query[0] not in hop.url.query:
+            sent_url = hop.url.extend_query((hop.query,))
         try:
             async with self._session.request(
                 hop.method,
-                hop.url,
+                sent_url,
                 headers=hop.headers,
                 data=hop.body,
                 allow_redirects=False,
@@ -314,6 +324,13 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
         when = when.replace(tzinfo=UTC)
     delay = (when - datetime.now(UTC)).total_seconds()
     return min(max(delay, 0.0), RETRY_AFTER_CAP)
+
+
+def _without_param(url: URL, name: str) -> URL:
+    """Return url without the query parameter name (a redirect may echo it)."""
+    if name in url.query:
+        return url.without_query_params(name)
+    return url
 
 
 def _redirect_drops_body(status: int, method: str) -> bool:

@@ -51,6 +51,7 @@ from .client import HttpClient, RequestError
 from .const import (
     ATTR_ALLOW_REDIRECTS,
     ATTR_RETRIES,
+    AUTH_API_KEY_QUERY,
     AUTH_BASIC,
     AUTH_BEARER,
     AUTH_DIGEST,
@@ -66,6 +67,8 @@ from .const import (
     CONF_HEADER_VALUE,
     CONF_LEGACY_CIPHERS,
     CONF_MAX_RESPONSE_SIZE,
+    CONF_QUERY_NAME,
+    CONF_QUERY_VALUE,
     CONF_TEST_REQUEST,
     DEFAULT_VERIFY_SSL,
     DOMAIN,
@@ -83,7 +86,7 @@ from .profile import (
 )
 from .transport import TlsError
 from .url import UrlError, normalize_base_url
-from .validation import is_allowed_header, is_header_value
+from .validation import is_allowed_header, is_encodable, is_header_value
 
 if TYPE_CHECKING:
     # HA 2026.10+ installs probatio as `voluptuous` and types its APIs with it.
@@ -101,6 +104,7 @@ SECRET_KEYS: Final = (
     CONF_TOKEN,
     CONF_CLIENT_KEY_PEM,
     CONF_CLIENT_KEY_PASSWORD,
+    CONF_QUERY_VALUE,
 )
 _PEM_TEXT: Final = TextSelector(TextSelectorConfig(multiline=True))
 _SECRET_TEXT: Final = TextSelector(
@@ -156,6 +160,8 @@ SETTINGS_SCHEMA: Final = vol.Schema(
         ),
         vol.Optional(CONF_PASSWORD): _SECRET_TEXT,
         vol.Optional(CONF_TOKEN): _SECRET_TEXT,
+        vol.Optional(CONF_QUERY_NAME): TextSelector(),
+        vol.Optional(CONF_QUERY_VALUE): _SECRET_TEXT,
         vol.Optional(CONF_TIMEOUT): NumberSelector(
             NumberSelectorConfig(
                 min=MIN_TIMEOUT,
@@ -236,7 +242,24 @@ def _validate_credentials(
         elif not is_header_value(token):
             errors[CONF_TOKEN] = "invalid_token"
         return {CONF_TOKEN: token}
+    if auth_type == AUTH_API_KEY_QUERY:
+        return _validate_query(user_input, secrets, errors)
     return {}
+
+
+def _validate_query(
+    user_input: Mapping[str, Any],
+    secrets: Mapping[str, str],
+    errors: dict[str, str],
+) -> dict[str, str]:
+    """Return the API key query parameter's name and value; flag missing ones."""
+    name = str(user_input.get(CONF_QUERY_NAME) or "").strip()
+    value = secrets.get(CONF_QUERY_VALUE, "")
+    if not name or not is_encodable(name):
+        errors[CONF_QUERY_NAME] = "query_name_required"
+    if not value or not is_encodable(value):
+        errors[CONF_QUERY_VALUE] = "query_value_required"
+    return {CONF_QUERY_NAME: name, CONF_QUERY_VALUE: value}
 
 
 def _tls_options(
@@ -292,6 +315,8 @@ def _typed_secrets(user_input: Mapping[str, Any]) -> dict[str, str]:
         typed[CONF_PASSWORD] = password
     if token := str(user_input.get(CONF_TOKEN) or "").strip():
         typed[CONF_TOKEN] = token
+    if query_value := str(user_input.get(CONF_QUERY_VALUE) or ""):
+        typed[CONF_QUERY_VALUE] = query_value
     if key_pem := str(user_input.get(CONF_CLIENT_KEY_PEM) or "").strip():
         typed[CONF_CLIENT_KEY_PEM] = key_pem
     if key_password := str(user_input.get(CONF_CLIENT_KEY_PASSWORD) or ""):

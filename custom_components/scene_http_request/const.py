@@ -27,7 +27,17 @@ AUTH_NONE: Final = "none"
 AUTH_BASIC: Final = "basic"
 AUTH_DIGEST: Final = "digest"
 AUTH_BEARER: Final = "bearer"
-AUTH_TYPES: Final = (AUTH_NONE, AUTH_BASIC, AUTH_DIGEST, AUTH_BEARER)
+AUTH_API_KEY_QUERY: Final = "api_key_query"
+AUTH_TYPES: Final = (
+    AUTH_NONE,
+    AUTH_BASIC,
+    AUTH_DIGEST,
+    AUTH_BEARER,
+    AUTH_API_KEY_QUERY,
+)
+# An API key sent as a query parameter (auth_type api_key_query).
+CONF_QUERY_NAME: Final = "query_name"
+CONF_QUERY_VALUE: Final = "query_value"
 
 # Action fields (besides config_entry_id, headers, timeout and verify_ssl, which
 # are homeassistant.const's ATTR_CONFIG_ENTRY_ID and CONF_*).
@@ -41,6 +51,7 @@ ATTR_ALLOW_REDIRECTS: Final = "allow_redirects"
 ATTR_FAIL_ON_HTTP_ERROR: Final = "fail_on_http_error"
 ATTR_RETRIES: Final = "retries"
 ATTR_MAX_RESPONSE_SIZE: Final = "max_response_size"
+ATTR_SKIP_URL_ENCODING: Final = "skip_url_encoding"
 
 METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 

@@ -13,7 +13,12 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_CLIENT_KEY_PASSWORD, CONF_CLIENT_KEY_PEM, CONF_HEADER_VALUE
+from .const import (
+    CONF_CLIENT_KEY_PASSWORD,
+    CONF_CLIENT_KEY_PEM,
+    CONF_HEADER_VALUE,
+    CONF_QUERY_VALUE,
+)
 from .profile import SceneHttpRequestConfigEntry
 
 TO_REDACT: Final = frozenset(
@@ -24,6 +29,7 @@ TO_REDACT: Final = frozenset(
         CONF_TOKEN,
         CONF_CLIENT_KEY_PEM,
         CONF_CLIENT_KEY_PASSWORD,
+        CONF_QUERY_VALUE,
     }
 )
 

@@ -23,6 +23,7 @@ from .client import Request
 from .const import (
     ATTR_ALLOW_REDIRECTS,
     ATTR_RETRIES,
+    AUTH_API_KEY_QUERY,
     AUTH_BASIC,
     AUTH_BEARER,
     AUTH_DIGEST,
@@ -38,6 +39,8 @@ from .const import (
     CONF_HEADER_VALUE,
     CONF_LEGACY_CIPHERS,
     CONF_MAX_RESPONSE_SIZE,
+    CONF_QUERY_NAME,
+    CONF_QUERY_VALUE,
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT,
     DEFAULT_VERIFY_SSL,
@@ -48,7 +51,7 @@ from .const import (
 )
 from .transport import SslContexts, TlsSettings, build_contexts
 from .url import in_scope, normalize_base_url
-from .validation import is_allowed_header, is_header_value
+from .validation import is_allowed_header, is_encodable, is_header_value
 
 type SceneHttpRequestConfigEntry = ConfigEntry["Profile"]
 
@@ -69,6 +72,7 @@ class Profile:
     username: str = ""
     password: str = ""
     token: str = ""
+    query: tuple[str, str] | None = None  # api_key_query: the name and the value
     timeout: float | None = None
     verify_ssl: bool | None = None
     max_response_size: int | None = None
@@ -109,6 +113,7 @@ def profile_from_entry(
         base_url = _stored_base_url(data.get(CONF_BASE_URL))
         headers = _stored_headers(options.get(CONF_HEADERS))
         auth_type, username, password, token = _stored_credentials(options)
+        query = _stored_query(options) if auth_type == AUTH_API_KEY_QUERY else None
         timeout = _optional_number(options, CONF_TIMEOUT, MIN_TIMEOUT, MAX_TIMEOUT)
         size = _optional_number(
             options, CONF_MAX_RESPONSE_SIZE, 1, MAX_RESPONSE_SIZE_LIMIT
@@ -130,6 +135,7 @@ def profile_from_entry(
         username=username,
         password=password,
         token=token,
+        query=query,
         timeout=None if timeout is None else float(timeout),
         verify_ssl=verify_ssl,
         max_response_size=None if size is None else int(size),
@@ -191,6 +197,17 @@ def _stored_credentials(options: Mapping[str, Any]) -> tuple[str, str, str, str]
     if not is_header_value(token):
         raise InvalidProfileError(CONF_TOKEN)
     return auth_type, username, password, token
+
+
+def _stored_query(options: Mapping[str, Any]) -> tuple[str, str]:
+    """Return the API key query parameter's name and value."""
+    name = options.get(CONF_QUERY_NAME)
+    value = options.get(CONF_QUERY_VALUE)
+    if not isinstance(name, str) or not name or not is_encodable(name):
+        raise InvalidProfileError(CONF_QUERY_NAME)
+    if not isinstance(value, str) or not value or not is_encodable(value):
+        raise InvalidProfileError(CONF_QUERY_VALUE)
+    return (name, value)
 
 
 def _stored_headers(raw: Any) -> tuple[tuple[str, str], ...]:
@@ -278,6 +295,7 @@ def request_for(  # noqa: PLR0913 - keyword-only: the parts of one request
         body=body,
         scoped_headers=profile.scoped_headers() if profile else (),
         digest_auth=profile.digest_auth() if profile else None,
+        scoped_query=profile.query if profile else None,
         timeout=setting(CONF_TIMEOUT, DEFAULT_TIMEOUT),
         verify_ssl=verify_ssl,
         ssl_context=None if contexts is None else contexts.pick(verify_ssl),

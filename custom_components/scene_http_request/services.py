@@ -38,6 +38,7 @@ from .const import (
     ATTR_METHOD,
     ATTR_PARAMS,
     ATTR_RETRIES,
+    ATTR_SKIP_URL_ENCODING,
     ATTR_URL,
     DOMAIN,
     MAX_REASON_LENGTH,
@@ -122,6 +123,7 @@ SEND_SCHEMA = vol.Schema(
         vol.Optional(ATTR_MAX_RESPONSE_SIZE): vol.All(
             _finite(int), vol.Range(min=1, max=MAX_RESPONSE_SIZE_LIMIT)
         ),
+        vol.Optional(ATTR_SKIP_URL_ENCODING, default=False): cv.boolean,
     }
 )
 
@@ -198,7 +200,11 @@ def _target(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[URL, Profile 
         )
         profile = entry.runtime_data
     try:
-        url = resolve_url(data[ATTR_URL], profile.base_url if profile else None)
+        url = resolve_url(
+            data[ATTR_URL],
+            profile.base_url if profile else None,
+            encoded=data.get(ATTR_SKIP_URL_ENCODING, False),
+        )
     except UrlError as err:
         raise validation_error(err.key, **err.placeholders) from None
     if profile is None:
