@@ -1115,6 +1115,8 @@ async def test_secrets_never_leak(
 
 TRANSPORT_AUTH_ERRORS = (
     "query_name_required",
+    "invalid_proxy_url",
+    "proxy_error",
     "query_value_required",
     "invalid_pem",
     "client_cert_required",

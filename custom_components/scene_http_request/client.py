@@ -14,6 +14,7 @@ query string: only the method, the host, the status and timings.
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -89,6 +90,10 @@ class Request:
     scoped_headers: tuple[tuple[str, str], ...] = ()
     digest_auth: tuple[str, str] | None = None  # username and password
     scoped_query: tuple[str, str] | None = None  # an API key's name and value
+    # A forward proxy for every hop (https through CONNECT), and its credentials:
+    # aiohttp sends those to the proxy only.
+    proxy: URL | None = None
+    proxy_auth: tuple[str, str] | None = None  # username and password
     timeout: float
     verify_ssl: bool
     # A profile's own TLS context (CA, client certificate, ciphers), if it has one;
@@ -242,6 +247,9 @@ class HttpClient:
         if hop.digest_auth is not None:
             digest = aiohttp.DigestAuthMiddleware(*hop.digest_auth)
             middlewares = (*self._middlewares, digest)
+        headers, proxy_headers = hop.headers, None
+        if request.proxy_auth is not None:
+            headers, proxy_headers = _with_proxy_auth(hop, request.proxy_auth)
         sent_url = hop.url
         if hop.query is not None and hop.query[0] not in hop.url.query:
             sent_url = hop.url.extend_query((hop.query,))
@@ -249,13 +257,15 @@ class HttpClient:
             async with self._session.request(
                 hop.method,
                 sent_url,
-                headers=hop.headers,
+                headers=headers,
                 data=hop.body,
                 allow_redirects=False,
                 ssl=request.verify_ssl
                 if request.ssl_context is None
                 else request.ssl_context,
                 middlewares=middlewares,
+                proxy=request.proxy,
+                proxy_headers=proxy_headers,
                 timeout=_NO_CLIENT_TIMEOUT,
                 auto_decompress=not _SELF_INFLATE,
             ) as response:
@@ -271,7 +281,9 @@ class HttpClient:
                     response, hop.method, request.max_response_size, hop.url
                 )
         except (aiohttp.ClientError, OSError, zlib.error) as err:
-            raise _failure(err, hop.url, request.max_response_size) from None
+            raise _failure(
+                err, hop.url, request.max_response_size, request.proxy
+            ) from None
         # Test doubles of aiohttp's response (aioclient_mock) have no reason.
         reason = getattr(response, "reason", None) or ""
         return _Answer(response.status, reason, hop.url, response.headers, body)
@@ -375,10 +387,41 @@ def _with_accept_encoding(headers: CIMultiDict[str]) -> CIMultiDict[str]:
     return headers
 
 
-def _failure(err: BaseException, url: URL, limit: int) -> RequestError:
+def _with_proxy_auth(
+    hop: _Hop, credentials: tuple[str, str]
+) -> tuple[Mapping[str, str], dict[str, str] | None]:
+    """Return the hop's headers and proxy headers with the proxy's credentials.
+
+    An https hop goes through CONNECT: the credentials go in that request only.
+    A plain http hop is sent to the proxy itself, which takes them off.
+    """
+    pair = base64.b64encode(":".join(credentials).encode()).decode("ascii")
+    value = f"Basic {pair}"
+    if hop.url.scheme == "https":
+        return hop.headers, {hdrs.PROXY_AUTHORIZATION: value}
+    headers = CIMultiDict(hop.headers)
+    headers[hdrs.PROXY_AUTHORIZATION] = value
+    return headers, None
+
+
+def _failure(
+    err: BaseException, url: URL, limit: int, proxy: URL | None = None
+) -> RequestError:
     """Map an aiohttp or socket error to a translated, maybe retryable, error."""
     host = host_for_messages(url)
     _LOGGER.debug("%s on %s", type(err).__name__, host)
+    if proxy is not None and isinstance(
+        err, aiohttp.ClientProxyConnectionError | aiohttp.ClientHttpProxyError
+    ):
+        # The proxy can't be reached, or refused the tunnel (407 and the like).
+        status = str(getattr(err, "status", "")) or "-"
+        return RequestError(
+            "proxy_error",
+            host,
+            retryable=isinstance(err, aiohttp.ClientProxyConnectionError),
+            proxy=host_for_messages(proxy),
+            status=status,
+        )
     if isinstance(err, SSRFRedirectError):
         # HA's shared session refuses redirects from outside to a local address.
         return RequestError("redirect_blocked", host)

@@ -67,6 +67,9 @@ from .const import (
     CONF_HEADER_VALUE,
     CONF_LEGACY_CIPHERS,
     CONF_MAX_RESPONSE_SIZE,
+    CONF_PROXY_PASSWORD,
+    CONF_PROXY_URL,
+    CONF_PROXY_USERNAME,
     CONF_QUERY_NAME,
     CONF_QUERY_VALUE,
     CONF_TEST_REQUEST,
@@ -85,7 +88,7 @@ from .profile import (
     request_for,
 )
 from .transport import TlsError
-from .url import UrlError, normalize_base_url
+from .url import UrlError, normalize_base_url, normalize_proxy_url
 from .validation import is_allowed_header, is_encodable, is_header_value
 
 if TYPE_CHECKING:
@@ -105,6 +108,7 @@ SECRET_KEYS: Final = (
     CONF_CLIENT_KEY_PEM,
     CONF_CLIENT_KEY_PASSWORD,
     CONF_QUERY_VALUE,
+    CONF_PROXY_PASSWORD,
 )
 _PEM_TEXT: Final = TextSelector(TextSelectorConfig(multiline=True))
 _SECRET_TEXT: Final = TextSelector(
@@ -116,6 +120,7 @@ _TEST_ERRORS: Final = {
     "timeout": "timeout",
     "ssl_error": "ssl_error",
     "response_too_large": "response_too_large",
+    "proxy_error": "proxy_error",
 }
 _AUTH_FAILURE_STATUSES: Final = frozenset(
     {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN}
@@ -178,6 +183,11 @@ SETTINGS_SCHEMA: Final = vol.Schema(
         vol.Optional(CONF_CLIENT_KEY_PEM): _PEM_TEXT,
         vol.Optional(CONF_CLIENT_KEY_PASSWORD): _SECRET_TEXT,
         vol.Optional(CONF_LEGACY_CIPHERS): BooleanSelector(),
+        vol.Optional(CONF_PROXY_URL): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.URL)
+        ),
+        vol.Optional(CONF_PROXY_USERNAME): TextSelector(),
+        vol.Optional(CONF_PROXY_PASSWORD): _SECRET_TEXT,
         vol.Optional(CONF_MAX_RESPONSE_SIZE): NumberSelector(
             NumberSelectorConfig(
                 min=1, max=MAX_RESPONSE_SIZE_LIMIT, step=1, mode=NumberSelectorMode.BOX
@@ -285,6 +295,29 @@ def _tls_options(
     return options
 
 
+def _proxy_options(
+    user_input: Mapping[str, Any],
+    secrets: Mapping[str, str],
+    errors: dict[str, str],
+) -> dict[str, str]:
+    """Return the proxy URL and its credentials, if a proxy is set; flag bad ones."""
+    raw = str(user_input.get(CONF_PROXY_URL) or "").strip()
+    if not raw:
+        return {}
+    options = {CONF_PROXY_URL: raw}
+    try:
+        options[CONF_PROXY_URL] = str(normalize_proxy_url(raw))
+    except UrlError as err:
+        errors[CONF_PROXY_URL] = err.key
+    if username := str(user_input.get(CONF_PROXY_USERNAME) or "").strip():
+        if ":" in username or not is_header_value(username):
+            errors[CONF_PROXY_USERNAME] = "invalid_username"
+        options[CONF_PROXY_USERNAME] = username
+        if password := secrets.get(CONF_PROXY_PASSWORD):
+            options[CONF_PROXY_PASSWORD] = password
+    return options
+
+
 def _validate_settings(
     user_input: Mapping[str, Any], secrets: Mapping[str, str]
 ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -300,6 +333,7 @@ def _validate_settings(
         **_validate_credentials(auth_type, user_input, secrets, errors),
         CONF_VERIFY_SSL: bool(user_input[CONF_VERIFY_SSL]),
         **_tls_options(user_input, secrets),
+        **_proxy_options(user_input, secrets, errors),
     }
     if (timeout := user_input.get(CONF_TIMEOUT)) is not None:
         options[CONF_TIMEOUT] = float(timeout)
@@ -315,6 +349,8 @@ def _typed_secrets(user_input: Mapping[str, Any]) -> dict[str, str]:
         typed[CONF_PASSWORD] = password
     if token := str(user_input.get(CONF_TOKEN) or "").strip():
         typed[CONF_TOKEN] = token
+    if proxy_password := str(user_input.get(CONF_PROXY_PASSWORD) or ""):
+        typed[CONF_PROXY_PASSWORD] = proxy_password
     if query_value := str(user_input.get(CONF_QUERY_VALUE) or ""):
         typed[CONF_QUERY_VALUE] = query_value
     if key_pem := str(user_input.get(CONF_CLIENT_KEY_PEM) or "").strip():

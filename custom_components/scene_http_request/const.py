@@ -22,6 +22,9 @@ CONF_CLIENT_CERT_PEM: Final = "client_cert_pem"
 CONF_CLIENT_KEY_PEM: Final = "client_key_pem"
 CONF_CLIENT_KEY_PASSWORD: Final = "client_key_password"  # noqa: S105 - a key name
 CONF_LEGACY_CIPHERS: Final = "legacy_ciphers"
+CONF_PROXY_URL: Final = "proxy_url"
+CONF_PROXY_USERNAME: Final = "proxy_username"
+CONF_PROXY_PASSWORD: Final = "proxy_password"  # noqa: S105 - a key name
 
 AUTH_NONE: Final = "none"
 AUTH_BASIC: Final = "basic"

@@ -17,6 +17,8 @@ from .const import (
     CONF_CLIENT_KEY_PASSWORD,
     CONF_CLIENT_KEY_PEM,
     CONF_HEADER_VALUE,
+    CONF_PROXY_PASSWORD,
+    CONF_PROXY_USERNAME,
     CONF_QUERY_VALUE,
 )
 from .profile import SceneHttpRequestConfigEntry
@@ -30,6 +32,8 @@ TO_REDACT: Final = frozenset(
         CONF_CLIENT_KEY_PEM,
         CONF_CLIENT_KEY_PASSWORD,
         CONF_QUERY_VALUE,
+        CONF_PROXY_USERNAME,
+        CONF_PROXY_PASSWORD,
     }
 )
 

@@ -39,6 +39,9 @@ from .const import (
     CONF_HEADER_VALUE,
     CONF_LEGACY_CIPHERS,
     CONF_MAX_RESPONSE_SIZE,
+    CONF_PROXY_PASSWORD,
+    CONF_PROXY_URL,
+    CONF_PROXY_USERNAME,
     CONF_QUERY_NAME,
     CONF_QUERY_VALUE,
     DEFAULT_MAX_RESPONSE_SIZE,
@@ -50,7 +53,7 @@ from .const import (
     MIN_TIMEOUT,
 )
 from .transport import SslContexts, TlsSettings, build_contexts
-from .url import in_scope, normalize_base_url
+from .url import in_scope, normalize_base_url, normalize_proxy_url
 from .validation import is_allowed_header, is_encodable, is_header_value
 
 type SceneHttpRequestConfigEntry = ConfigEntry["Profile"]
@@ -79,6 +82,8 @@ class Profile:
     tls: TlsSettings = field(default_factory=TlsSettings)
     # Built in the executor by async_with_transport; None when tls.is_default.
     ssl_contexts: SslContexts | None = None
+    proxy: URL | None = None
+    proxy_auth: tuple[str, str] | None = None  # username and password
 
     def covers(self, url: URL) -> bool:
         """Return whether an absolute URL lies inside the base URL (if any)."""
@@ -122,6 +127,7 @@ def profile_from_entry(
         if verify_ssl is not None and not isinstance(verify_ssl, bool):
             raise InvalidProfileError(CONF_VERIFY_SSL)
         tls = _stored_tls(options)
+        proxy, proxy_auth = _stored_proxy(options)
     except (TypeError, ValueError, AttributeError) as err:
         if isinstance(err, InvalidProfileError):
             raise
@@ -140,6 +146,8 @@ def profile_from_entry(
         verify_ssl=verify_ssl,
         max_response_size=None if size is None else int(size),
         tls=tls,
+        proxy=proxy,
+        proxy_auth=proxy_auth,
     )
 
 
@@ -169,6 +177,28 @@ def _stored_tls(options: Mapping[str, Any]) -> TlsSettings:
     if not isinstance(legacy, bool):
         raise InvalidProfileError(CONF_LEGACY_CIPHERS)
     return TlsSettings(**texts, legacy_ciphers=legacy)
+
+
+def _stored_proxy(
+    options: Mapping[str, Any],
+) -> tuple[URL | None, tuple[str, str] | None]:
+    """Return the proxy URL and its credentials (a username is needed for them)."""
+    raw = options.get(CONF_PROXY_URL)
+    if not raw:
+        return None, None
+    try:
+        proxy = normalize_proxy_url(str(raw))
+    except ValueError:
+        raise InvalidProfileError(CONF_PROXY_URL) from None
+    username = options.get(CONF_PROXY_USERNAME) or ""
+    password = options.get(CONF_PROXY_PASSWORD) or ""
+    if not isinstance(username, str) or ":" in username:
+        raise InvalidProfileError(CONF_PROXY_USERNAME)
+    if not is_header_value(username):
+        raise InvalidProfileError(CONF_PROXY_USERNAME)
+    if not isinstance(password, str) or not is_encodable(password):
+        raise InvalidProfileError(CONF_PROXY_PASSWORD)
+    return proxy, (username, password) if username else None
 
 
 def _stored_base_url(raw: Any) -> URL | None:
@@ -296,6 +326,8 @@ def request_for(  # noqa: PLR0913 - keyword-only: the parts of one request
         scoped_headers=profile.scoped_headers() if profile else (),
         digest_auth=profile.digest_auth() if profile else None,
         scoped_query=profile.query if profile else None,
+        proxy=profile.proxy if profile else None,
+        proxy_auth=profile.proxy_auth if profile else None,
         timeout=setting(CONF_TIMEOUT, DEFAULT_TIMEOUT),
         verify_ssl=verify_ssl,
         ssl_context=None if contexts is None else contexts.pick(verify_ssl),

@@ -105,6 +105,20 @@ def normalize_base_url(raw: str) -> URL:
     return normalized
 
 
+def normalize_proxy_url(raw: str) -> URL:
+    """Return a proxy URL, http(s)://host[:port], or raise UrlError.
+
+    Its credentials are separate settings: a URL may show in messages.
+    """
+    try:
+        url = check_http_url(parse_url(raw))
+    except UrlError:
+        raise UrlError("invalid_proxy_url") from None
+    if url.raw_path not in ("", "/") or url.raw_query_string or url.raw_fragment:
+        raise UrlError("invalid_proxy_url")
+    return url.with_path("")
+
+
 def in_scope(url: URL, base: URL) -> bool:
     """Return whether an absolute URL lies under a base URL (whole path segments)."""
     if origin_of(url) != origin_of(base):
