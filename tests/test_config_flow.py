@@ -1115,6 +1115,10 @@ async def test_secrets_never_leak(
 
 TRANSPORT_AUTH_ERRORS = (
     "query_name_required",
+    "invalid_token_url",
+    "client_id_required",
+    "client_secret_required",
+    "oauth_failed",
     "invalid_proxy_url",
     "proxy_error",
     "query_value_required",

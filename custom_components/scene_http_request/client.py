@@ -24,7 +24,7 @@ import logging
 import random
 import ssl
 import time
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 import zlib
 
 import aiohttp
@@ -78,6 +78,13 @@ class RequestError(HomeAssistantError):
         self.retryable = retryable
 
 
+class TokenSource(Protocol):
+    """Gives the bearer token of a request's origin (oauth.py), fetching as needed."""
+
+    async def async_token(self, *, stale: str | None = None) -> str:
+        """Return a valid token, never the stale one; raise RequestError."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Request:
     """Everything needed to send one request."""
@@ -90,6 +97,8 @@ class Request:
     scoped_headers: tuple[tuple[str, str], ...] = ()
     digest_auth: tuple[str, str] | None = None  # username and password
     scoped_query: tuple[str, str] | None = None  # an API key's name and value
+    # A bearer token for the request's origin; refreshed once on a 401 from it.
+    token_source: TokenSource | None = None
     # A forward proxy for every hop (https through CONNECT), and its credentials:
     # aiohttp sends those to the proxy only.
     proxy: URL | None = None
@@ -183,7 +192,7 @@ class HttpClient:
             attempt += 1
             try:
                 async with asyncio.timeout(request.timeout):
-                    answer = await self._async_attempt(request)
+                    answer = await self._async_authorized_attempt(request)
             except TimeoutError:
                 host = host_for_messages(request.url)
                 error = RequestError("timeout", host, retryable=True)
@@ -211,14 +220,36 @@ class HttpClient:
                 raise error
             await _async_wait_retry(request, _backoff(attempt))
 
-    async def _async_attempt(self, request: Request) -> _Answer:
+    async def _async_authorized_attempt(self, request: Request) -> _Answer:
+        """Send one attempt with the source's token; on a 401, once more with a new one.
+
+        A call's own Authorization header replaces the token.
+        """
+        source = request.token_source
+        if source is None or any(
+            name.lower() == "authorization" for name in request.headers
+        ):
+            return await self._async_attempt(request)
+        token = await source.async_token()
+        answer = await self._async_attempt(request, token)
+        if answer.status != HTTPStatus.UNAUTHORIZED or origin_of(
+            answer.url
+        ) != origin_of(request.url):
+            return answer
+        _LOGGER.debug("%s: HTTP 401, new token", host_for_messages(request.url))
+        token = await source.async_token(stale=token)
+        return await self._async_attempt(request, token)
+
+    async def _async_attempt(
+        self, request: Request, token: str | None = None
+    ) -> _Answer:
         """Send one attempt, following redirects hop by hop."""
         method, url, body = request.method, request.url, request.body
         call_headers = CIMultiDict(request.headers)
         same_origin = True
         for _ in range(MAX_REDIRECTS + 1):
             headers, digest_auth = _hop_headers(
-                request, call_headers, same_origin=same_origin
+                request, call_headers, same_origin=same_origin, token=token
             )
             query = request.scoped_query if same_origin else None
             answer = await self._async_hop(
@@ -355,13 +386,17 @@ def _redirect_drops_body(status: int, method: str) -> bool:
 
 
 def _hop_headers(
-    request: Request, call_headers: CIMultiDict[str], *, same_origin: bool
+    request: Request,
+    call_headers: CIMultiDict[str],
+    *,
+    same_origin: bool,
+    token: str | None = None,
 ) -> tuple[Mapping[str, str], tuple[str, str] | None]:
     """Return the headers and digest credentials of one hop.
 
     A call's header replaces a scoped one of the same name; a call's own
     Authorization turns digest auth off. On another origin, only the call's
-    headers that are not credentials go.
+    headers that are not credentials go. A token goes as a scoped header.
     """
     if not same_origin:
         headers = CIMultiDict(
@@ -371,9 +406,12 @@ def _hop_headers(
         )
         return _with_accept_encoding(headers), None
     digest_auth = None if hdrs.AUTHORIZATION in call_headers else request.digest_auth
-    if not request.scoped_headers:
+    scoped = request.scoped_headers
+    if token is not None:
+        scoped = (*scoped, (hdrs.AUTHORIZATION, f"Bearer {token}"))
+    if not scoped:
         return _with_accept_encoding(call_headers), digest_auth
-    headers = CIMultiDict(request.scoped_headers)
+    headers = CIMultiDict(scoped)
     for name, value in call_headers.items():
         headers[name] = value
     return _with_accept_encoding(headers), digest_auth

@@ -56,13 +56,17 @@ from .const import (
     AUTH_BEARER,
     AUTH_DIGEST,
     AUTH_NONE,
+    AUTH_OAUTH2,
     AUTH_TYPES,
+    CONF_AUDIENCE,
     CONF_AUTH_TYPE,
     CONF_BASE_URL,
     CONF_CA_PEM,
     CONF_CLIENT_CERT_PEM,
+    CONF_CLIENT_ID,
     CONF_CLIENT_KEY_PASSWORD,
     CONF_CLIENT_KEY_PEM,
+    CONF_CLIENT_SECRET,
     CONF_HEADER_NAME,
     CONF_HEADER_VALUE,
     CONF_LEGACY_CIPHERS,
@@ -72,7 +76,9 @@ from .const import (
     CONF_PROXY_USERNAME,
     CONF_QUERY_NAME,
     CONF_QUERY_VALUE,
+    CONF_SCOPE,
     CONF_TEST_REQUEST,
+    CONF_TOKEN_URL,
     DEFAULT_VERIFY_SSL,
     DOMAIN,
     MAX_REASON_LENGTH,
@@ -88,7 +94,13 @@ from .profile import (
     request_for,
 )
 from .transport import TlsError
-from .url import UrlError, normalize_base_url, normalize_proxy_url
+from .url import (
+    UrlError,
+    check_http_url,
+    normalize_base_url,
+    normalize_proxy_url,
+    parse_url,
+)
 from .validation import is_allowed_header, is_encodable, is_header_value
 
 if TYPE_CHECKING:
@@ -109,6 +121,7 @@ SECRET_KEYS: Final = (
     CONF_CLIENT_KEY_PASSWORD,
     CONF_QUERY_VALUE,
     CONF_PROXY_PASSWORD,
+    CONF_CLIENT_SECRET,
 )
 _PEM_TEXT: Final = TextSelector(TextSelectorConfig(multiline=True))
 _SECRET_TEXT: Final = TextSelector(
@@ -121,6 +134,7 @@ _TEST_ERRORS: Final = {
     "ssl_error": "ssl_error",
     "response_too_large": "response_too_large",
     "proxy_error": "proxy_error",
+    "oauth_failed": "oauth_failed",
 }
 _AUTH_FAILURE_STATUSES: Final = frozenset(
     {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN}
@@ -165,6 +179,13 @@ SETTINGS_SCHEMA: Final = vol.Schema(
         ),
         vol.Optional(CONF_PASSWORD): _SECRET_TEXT,
         vol.Optional(CONF_TOKEN): _SECRET_TEXT,
+        vol.Optional(CONF_TOKEN_URL): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.URL)
+        ),
+        vol.Optional(CONF_CLIENT_ID): TextSelector(),
+        vol.Optional(CONF_CLIENT_SECRET): _SECRET_TEXT,
+        vol.Optional(CONF_SCOPE): TextSelector(),
+        vol.Optional(CONF_AUDIENCE): TextSelector(),
         vol.Optional(CONF_QUERY_NAME): TextSelector(),
         vol.Optional(CONF_QUERY_VALUE): _SECRET_TEXT,
         vol.Optional(CONF_TIMEOUT): NumberSelector(
@@ -254,7 +275,30 @@ def _validate_credentials(
         return {CONF_TOKEN: token}
     if auth_type == AUTH_API_KEY_QUERY:
         return _validate_query(user_input, secrets, errors)
+    if auth_type == AUTH_OAUTH2:
+        return _validate_oauth(user_input, secrets, errors)
     return {}
+
+
+def _validate_oauth(
+    user_input: Mapping[str, Any],
+    secrets: Mapping[str, str],
+    errors: dict[str, str],
+) -> dict[str, str]:
+    """Return the OAuth2 client credentials settings; flag missing or bad ones."""
+    options = {
+        key: str(user_input.get(key) or "").strip()
+        for key in (CONF_TOKEN_URL, CONF_CLIENT_ID, CONF_SCOPE, CONF_AUDIENCE)
+    }
+    options[CONF_CLIENT_SECRET] = secrets.get(CONF_CLIENT_SECRET, "")
+    try:
+        check_http_url(parse_url(options[CONF_TOKEN_URL]))
+    except UrlError:
+        errors[CONF_TOKEN_URL] = "invalid_token_url"
+    for key in (CONF_CLIENT_ID, CONF_CLIENT_SECRET):
+        if not options[key] or not is_encodable(options[key]):
+            errors[key] = f"{key}_required"
+    return {key: value for key, value in options.items() if value}
 
 
 def _validate_query(
@@ -351,6 +395,8 @@ def _typed_secrets(user_input: Mapping[str, Any]) -> dict[str, str]:
         typed[CONF_TOKEN] = token
     if proxy_password := str(user_input.get(CONF_PROXY_PASSWORD) or ""):
         typed[CONF_PROXY_PASSWORD] = proxy_password
+    if client_secret := str(user_input.get(CONF_CLIENT_SECRET) or ""):
+        typed[CONF_CLIENT_SECRET] = client_secret
     if query_value := str(user_input.get(CONF_QUERY_VALUE) or ""):
         typed[CONF_QUERY_VALUE] = query_value
     if key_pem := str(user_input.get(CONF_CLIENT_KEY_PEM) or "").strip():

@@ -31,13 +31,21 @@ AUTH_BASIC: Final = "basic"
 AUTH_DIGEST: Final = "digest"
 AUTH_BEARER: Final = "bearer"
 AUTH_API_KEY_QUERY: Final = "api_key_query"
+AUTH_OAUTH2: Final = "oauth2_client_credentials"
 AUTH_TYPES: Final = (
     AUTH_NONE,
     AUTH_BASIC,
     AUTH_DIGEST,
     AUTH_BEARER,
     AUTH_API_KEY_QUERY,
+    AUTH_OAUTH2,
 )
+# OAuth2 client credentials (auth_type oauth2_client_credentials).
+CONF_TOKEN_URL: Final = "token_url"  # noqa: S105 - a key name
+CONF_CLIENT_ID: Final = "client_id"
+CONF_CLIENT_SECRET: Final = "client_secret"  # noqa: S105 - a key name
+CONF_SCOPE: Final = "scope"
+CONF_AUDIENCE: Final = "audience"
 # An API key sent as a query parameter (auth_type api_key_query).
 CONF_QUERY_NAME: Final = "query_name"
 CONF_QUERY_VALUE: Final = "query_value"

@@ -14,8 +14,10 @@ from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .const import (
+    CONF_CLIENT_ID,
     CONF_CLIENT_KEY_PASSWORD,
     CONF_CLIENT_KEY_PEM,
+    CONF_CLIENT_SECRET,
     CONF_HEADER_VALUE,
     CONF_PROXY_PASSWORD,
     CONF_PROXY_USERNAME,
@@ -34,6 +36,8 @@ TO_REDACT: Final = frozenset(
         CONF_QUERY_VALUE,
         CONF_PROXY_USERNAME,
         CONF_PROXY_PASSWORD,
+        CONF_CLIENT_ID,
+        CONF_CLIENT_SECRET,
     }
 )
 

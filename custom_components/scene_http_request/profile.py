@@ -17,9 +17,10 @@ from homeassistant.const import (
     CONF_VERIFY_SSL,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from yarl import URL
 
-from .client import Request
+from .client import HttpClient, Request, TokenSource
 from .const import (
     ATTR_ALLOW_REDIRECTS,
     ATTR_RETRIES,
@@ -28,13 +29,17 @@ from .const import (
     AUTH_BEARER,
     AUTH_DIGEST,
     AUTH_NONE,
+    AUTH_OAUTH2,
     AUTH_TYPES,
+    CONF_AUDIENCE,
     CONF_AUTH_TYPE,
     CONF_BASE_URL,
     CONF_CA_PEM,
     CONF_CLIENT_CERT_PEM,
+    CONF_CLIENT_ID,
     CONF_CLIENT_KEY_PASSWORD,
     CONF_CLIENT_KEY_PEM,
+    CONF_CLIENT_SECRET,
     CONF_HEADER_NAME,
     CONF_HEADER_VALUE,
     CONF_LEGACY_CIPHERS,
@@ -44,6 +49,8 @@ from .const import (
     CONF_PROXY_USERNAME,
     CONF_QUERY_NAME,
     CONF_QUERY_VALUE,
+    CONF_SCOPE,
+    CONF_TOKEN_URL,
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT,
     DEFAULT_VERIFY_SSL,
@@ -52,8 +59,16 @@ from .const import (
     MAX_TIMEOUT,
     MIN_TIMEOUT,
 )
+from .oauth import ClientCredentials, OAuthSettings
 from .transport import SslContexts, TlsSettings, build_contexts
-from .url import in_scope, normalize_base_url, normalize_proxy_url
+from .url import (
+    UrlError,
+    check_http_url,
+    in_scope,
+    normalize_base_url,
+    normalize_proxy_url,
+    parse_url,
+)
 from .validation import is_allowed_header, is_encodable, is_header_value
 
 type SceneHttpRequestConfigEntry = ConfigEntry["Profile"]
@@ -84,6 +99,9 @@ class Profile:
     ssl_contexts: SslContexts | None = None
     proxy: URL | None = None
     proxy_auth: tuple[str, str] | None = None  # username and password
+    oauth: OAuthSettings | None = None
+    # Made by async_with_transport for an OAuth2 profile: it caches the token.
+    token_source: TokenSource | None = None
 
     def covers(self, url: URL) -> bool:
         """Return whether an absolute URL lies inside the base URL (if any)."""
@@ -119,6 +137,7 @@ def profile_from_entry(
         headers = _stored_headers(options.get(CONF_HEADERS))
         auth_type, username, password, token = _stored_credentials(options)
         query = _stored_query(options) if auth_type == AUTH_API_KEY_QUERY else None
+        oauth = _stored_oauth(options) if auth_type == AUTH_OAUTH2 else None
         timeout = _optional_number(options, CONF_TIMEOUT, MIN_TIMEOUT, MAX_TIMEOUT)
         size = _optional_number(
             options, CONF_MAX_RESPONSE_SIZE, 1, MAX_RESPONSE_SIZE_LIMIT
@@ -148,18 +167,63 @@ def profile_from_entry(
         tls=tls,
         proxy=proxy,
         proxy_auth=proxy_auth,
+        oauth=oauth,
     )
 
 
 async def async_with_transport(hass: HomeAssistant, profile: Profile) -> Profile:
-    """Return the profile with its TLS contexts, built in the executor if needed.
+    """Return the profile with its TLS contexts and token source, if it needs them.
 
-    Raises transport.TlsError when a certificate or key can't be loaded.
+    The contexts are built in the executor. Raises transport.TlsError when a
+    certificate or key can't be loaded.
     """
-    if profile.tls.is_default:
-        return profile
-    contexts = await hass.async_add_executor_job(build_contexts, profile.tls)
-    return replace(profile, ssl_contexts=contexts)
+    if not profile.tls.is_default:
+        contexts = await hass.async_add_executor_job(build_contexts, profile.tls)
+        profile = replace(profile, ssl_contexts=contexts)
+    if profile.oauth is not None:
+        client = HttpClient(async_get_clientsession(hass))
+        template = request_for(
+            None,
+            method="POST",
+            url=profile.oauth.token_url,
+            headers={},
+            settings={ATTR_ALLOW_REDIRECTS: False, ATTR_RETRIES: 0},
+        )
+        template = replace(template, **_transport_of(profile, template.verify_ssl))
+        source = ClientCredentials(client, profile.oauth, template)
+        profile = replace(profile, token_source=source)
+    return profile
+
+
+def _transport_of(profile: Profile, default_verify: bool) -> dict[str, Any]:  # noqa: FBT001
+    """Return the profile's transport values for a request (the token request)."""
+    verify = default_verify if profile.verify_ssl is None else profile.verify_ssl
+    contexts = profile.ssl_contexts
+    return {
+        "timeout": profile.timeout or DEFAULT_TIMEOUT,
+        "verify_ssl": verify,
+        "ssl_context": None if contexts is None else contexts.pick(verify),
+        "proxy": profile.proxy,
+        "proxy_auth": profile.proxy_auth,
+    }
+
+
+def _stored_oauth(options: Mapping[str, Any]) -> OAuthSettings:
+    """Return the OAuth2 client credentials settings."""
+    try:
+        token_url = check_http_url(parse_url(str(options.get(CONF_TOKEN_URL) or "")))
+    except UrlError:
+        raise InvalidProfileError(CONF_TOKEN_URL) from None
+    texts: dict[str, str] = {}
+    for key in (CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_SCOPE, CONF_AUDIENCE):
+        value = options.get(key) or ""
+        if not isinstance(value, str) or not is_encodable(value):
+            raise InvalidProfileError(key)
+        texts[key] = value
+    for key in (CONF_CLIENT_ID, CONF_CLIENT_SECRET):
+        if not texts[key]:
+            raise InvalidProfileError(key)
+    return OAuthSettings(token_url=token_url, **texts)
 
 
 _TLS_TEXTS = (CONF_CA_PEM, CONF_CLIENT_CERT_PEM, CONF_CLIENT_KEY_PEM)
@@ -328,6 +392,7 @@ def request_for(  # noqa: PLR0913 - keyword-only: the parts of one request
         scoped_query=profile.query if profile else None,
         proxy=profile.proxy if profile else None,
         proxy_auth=profile.proxy_auth if profile else None,
+        token_source=profile.token_source if profile else None,
         timeout=setting(CONF_TIMEOUT, DEFAULT_TIMEOUT),
         verify_ssl=verify_ssl,
         ssl_context=None if contexts is None else contexts.pick(verify_ssl),
