@@ -86,6 +86,32 @@ class TokenSource(Protocol):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Route:
+    """How a profile's requests travel, and the credentials that are not headers.
+
+    One object per profile, made at setup, so a request without any of these
+    costs one field.
+    """
+
+    # The profile's own TLS contexts (CA, client certificate, ciphers): one that
+    # verifies the server and one that does not.
+    verify_context: ssl.SSLContext | None = None
+    no_verify_context: ssl.SSLContext | None = None
+    # A forward proxy for every hop (https through CONNECT), and its credentials:
+    # aiohttp sends those to the proxy only.
+    proxy: URL | None = None
+    proxy_auth: tuple[str, str] | None = None  # username and password
+    scoped_query: tuple[str, str] | None = None  # an API key's name and value
+    # A bearer token for the request's origin; refreshed once on a 401 from it.
+    token_source: TokenSource | None = None
+
+    def ssl(self, verify_ssl: bool) -> ssl.SSLContext | bool:  # noqa: FBT001
+        """Return what aiohttp's ssl= takes for a request's verify_ssl."""
+        context = self.verify_context if verify_ssl else self.no_verify_context
+        return verify_ssl if context is None else context
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Request:
     """Everything needed to send one request."""
 
@@ -96,18 +122,10 @@ class Request:
     # Sent to the origin of url only: a profile's headers and credentials.
     scoped_headers: tuple[tuple[str, str], ...] = ()
     digest_auth: tuple[str, str] | None = None  # username and password
-    scoped_query: tuple[str, str] | None = None  # an API key's name and value
-    # A bearer token for the request's origin; refreshed once on a 401 from it.
-    token_source: TokenSource | None = None
-    # A forward proxy for every hop (https through CONNECT), and its credentials:
-    # aiohttp sends those to the proxy only.
-    proxy: URL | None = None
-    proxy_auth: tuple[str, str] | None = None  # username and password
+    # A profile's TLS, proxy, query key and token source; None when it has none.
+    route: Route | None = None
     timeout: float
     verify_ssl: bool
-    # A profile's own TLS context (CA, client certificate, ciphers), if it has one;
-    # it already says whether the server is verified.
-    ssl_context: ssl.SSLContext | None = None
     allow_redirects: bool
     retries: int
     max_response_size: int
@@ -192,7 +210,11 @@ class HttpClient:
             attempt += 1
             try:
                 async with asyncio.timeout(request.timeout):
-                    answer = await self._async_authorized_attempt(request)
+                    route = request.route
+                    if route is None or (source := route.token_source) is None:
+                        answer = await self._async_attempt(request)
+                    else:
+                        answer = await self._async_authorized_attempt(request, source)
             except TimeoutError:
                 host = host_for_messages(request.url)
                 error = RequestError("timeout", host, retryable=True)
@@ -220,15 +242,14 @@ class HttpClient:
                 raise error
             await _async_wait_retry(request, _backoff(attempt))
 
-    async def _async_authorized_attempt(self, request: Request) -> _Answer:
+    async def _async_authorized_attempt(
+        self, request: Request, source: TokenSource
+    ) -> _Answer:
         """Send one attempt with the source's token; on a 401, once more with a new one.
 
         A call's own Authorization header replaces the token.
         """
-        source = request.token_source
-        if source is None or any(
-            name.lower() == "authorization" for name in request.headers
-        ):
+        if any(name.lower() == "authorization" for name in request.headers):
             return await self._async_attempt(request)
         token = await source.async_token()
         answer = await self._async_attempt(request, token)
@@ -244,6 +265,7 @@ class HttpClient:
         self, request: Request, token: str | None = None
     ) -> _Answer:
         """Send one attempt, following redirects hop by hop."""
+        route = request.route
         method, url, body = request.method, request.url, request.body
         call_headers = CIMultiDict(request.headers)
         same_origin = True
@@ -251,7 +273,7 @@ class HttpClient:
             headers, digest_auth = _hop_headers(
                 request, call_headers, same_origin=same_origin, token=token
             )
-            query = request.scoped_query if same_origin else None
+            query = None if route is None or not same_origin else route.scoped_query
             answer = await self._async_hop(
                 request, _Hop(method, url, body, headers, digest_auth, query)
             )
@@ -263,8 +285,8 @@ class HttpClient:
                 raise RequestError(
                     "invalid_redirect", host_for_messages(request.url)
                 ) from None
-            if request.scoped_query is not None:
-                url = _without_param(url, request.scoped_query[0])
+            if route is not None and route.scoped_query is not None:
+                url = _without_param(url, route.scoped_query[0])
             same_origin = origin_of(url) == origin_of(request.url)
             if _redirect_drops_body(answer.status, method):
                 method, body = "GET", None
@@ -278,9 +300,12 @@ class HttpClient:
         if hop.digest_auth is not None:
             digest = aiohttp.DigestAuthMiddleware(*hop.digest_auth)
             middlewares = (*self._middlewares, digest)
-        headers, proxy_headers = hop.headers, None
-        if request.proxy_auth is not None:
-            headers, proxy_headers = _with_proxy_auth(hop, request.proxy_auth)
+        headers, proxy_headers, proxy = hop.headers, None, None
+        ssl_setting: ssl.SSLContext | bool = request.verify_ssl
+        if (route := request.route) is not None:
+            ssl_setting, proxy = route.ssl(request.verify_ssl), route.proxy
+            if route.proxy_auth is not None:
+                headers, proxy_headers = _with_proxy_auth(hop, route.proxy_auth)
         sent_url = hop.url
         if hop.query is not None and hop.query[0] not in hop.url.query:
             sent_url = hop.url.extend_query((hop.query,))
@@ -291,11 +316,9 @@ class HttpClient:
                 headers=headers,
                 data=hop.body,
                 allow_redirects=False,
-                ssl=request.verify_ssl
-                if request.ssl_context is None
-                else request.ssl_context,
+                ssl=ssl_setting,
                 middlewares=middlewares,
-                proxy=request.proxy,
+                proxy=proxy,
                 proxy_headers=proxy_headers,
                 timeout=_NO_CLIENT_TIMEOUT,
                 auto_decompress=not _SELF_INFLATE,
@@ -312,9 +335,7 @@ class HttpClient:
                     response, hop.method, request.max_response_size, hop.url
                 )
         except (aiohttp.ClientError, OSError, zlib.error) as err:
-            raise _failure(
-                err, hop.url, request.max_response_size, request.proxy
-            ) from None
+            raise _failure(err, hop.url, request.max_response_size, proxy) from None
         # Test doubles of aiohttp's response (aioclient_mock) have no reason.
         reason = getattr(response, "reason", None) or ""
         return _Answer(response.status, reason, hop.url, response.headers, body)

@@ -20,7 +20,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from yarl import URL
 
-from .client import HttpClient, Request, TokenSource
+from .client import HttpClient, Request, Route, TokenSource
 from .const import (
     ATTR_ALLOW_REDIRECTS,
     ATTR_RETRIES,
@@ -102,6 +102,8 @@ class Profile:
     oauth: OAuthSettings | None = None
     # Made by async_with_transport for an OAuth2 profile: it caches the token.
     token_source: TokenSource | None = None
+    # What the client needs of all that; None when the profile uses none of it.
+    route: Route | None = None
 
     def covers(self, url: URL) -> bool:
         """Return whether an absolute URL lies inside the base URL (if any)."""
@@ -181,31 +183,48 @@ async def async_with_transport(hass: HomeAssistant, profile: Profile) -> Profile
         contexts = await hass.async_add_executor_job(build_contexts, profile.tls)
         profile = replace(profile, ssl_contexts=contexts)
     if profile.oauth is not None:
-        client = HttpClient(async_get_clientsession(hass))
-        template = request_for(
-            None,
-            method="POST",
-            url=profile.oauth.token_url,
-            headers={},
-            settings={ATTR_ALLOW_REDIRECTS: False, ATTR_RETRIES: 0},
-        )
-        template = replace(template, **_transport_of(profile, template.verify_ssl))
-        source = ClientCredentials(client, profile.oauth, template)
+        source = _token_source(hass, profile, profile.oauth)
         profile = replace(profile, token_source=source)
+    uses = (profile.ssl_contexts, profile.proxy, profile.query, profile.token_source)
+    if any(value is not None for value in uses):
+        route = replace(
+            _route_of(profile),
+            scoped_query=profile.query,
+            token_source=profile.token_source,
+        )
+        profile = replace(profile, route=route)
     return profile
 
 
-def _transport_of(profile: Profile, default_verify: bool) -> dict[str, Any]:  # noqa: FBT001
-    """Return the profile's transport values for a request (the token request)."""
-    verify = default_verify if profile.verify_ssl is None else profile.verify_ssl
+def _token_source(
+    hass: HomeAssistant, profile: Profile, settings: OAuthSettings
+) -> ClientCredentials:
+    """Return the token source; its requests use the profile's TLS and proxy."""
+    verify = DEFAULT_VERIFY_SSL if profile.verify_ssl is None else profile.verify_ssl
+    template = Request(
+        method="POST",
+        url=settings.token_url,
+        headers={},
+        timeout=profile.timeout or DEFAULT_TIMEOUT,
+        verify_ssl=verify,
+        route=_route_of(profile),
+        allow_redirects=False,
+        retries=0,
+        max_response_size=DEFAULT_MAX_RESPONSE_SIZE,
+    )
+    client = HttpClient(async_get_clientsession(hass))
+    return ClientCredentials(client, settings, template)
+
+
+def _route_of(profile: Profile) -> Route:
+    """Return the profile's TLS contexts and proxy (what its token request uses)."""
     contexts = profile.ssl_contexts
-    return {
-        "timeout": profile.timeout or DEFAULT_TIMEOUT,
-        "verify_ssl": verify,
-        "ssl_context": None if contexts is None else contexts.pick(verify),
-        "proxy": profile.proxy,
-        "proxy_auth": profile.proxy_auth,
-    }
+    return Route(
+        verify_context=None if contexts is None else contexts.verify,
+        no_verify_context=None if contexts is None else contexts.no_verify,
+        proxy=profile.proxy,
+        proxy_auth=profile.proxy_auth,
+    )
 
 
 def _stored_oauth(options: Mapping[str, Any]) -> OAuthSettings:
@@ -380,8 +399,6 @@ def request_for(  # noqa: PLR0913 - keyword-only: the parts of one request
             return value
         return default
 
-    verify_ssl = setting(CONF_VERIFY_SSL, DEFAULT_VERIFY_SSL)
-    contexts = profile.ssl_contexts if profile else None
     return Request(
         method=method,
         url=url,
@@ -389,13 +406,9 @@ def request_for(  # noqa: PLR0913 - keyword-only: the parts of one request
         body=body,
         scoped_headers=profile.scoped_headers() if profile else (),
         digest_auth=profile.digest_auth() if profile else None,
-        scoped_query=profile.query if profile else None,
-        proxy=profile.proxy if profile else None,
-        proxy_auth=profile.proxy_auth if profile else None,
-        token_source=profile.token_source if profile else None,
+        route=profile.route if profile else None,
         timeout=setting(CONF_TIMEOUT, DEFAULT_TIMEOUT),
-        verify_ssl=verify_ssl,
-        ssl_context=None if contexts is None else contexts.pick(verify_ssl),
+        verify_ssl=setting(CONF_VERIFY_SSL, DEFAULT_VERIFY_SSL),
         max_response_size=setting(CONF_MAX_RESPONSE_SIZE, DEFAULT_MAX_RESPONSE_SIZE),
         allow_redirects=settings[ATTR_ALLOW_REDIRECTS],
         retries=settings[ATTR_RETRIES],

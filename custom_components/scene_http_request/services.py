@@ -123,7 +123,8 @@ SEND_SCHEMA = vol.Schema(
         vol.Optional(ATTR_MAX_RESPONSE_SIZE): vol.All(
             _finite(int), vol.Range(min=1, max=MAX_RESPONSE_SIZE_LIMIT)
         ),
-        vol.Optional(ATTR_SKIP_URL_ENCODING, default=False): cv.boolean,
+        # No default: a key filled in on every call costs every call.
+        vol.Optional(ATTR_SKIP_URL_ENCODING): cv.boolean,
     }
 )
 

@@ -71,10 +71,6 @@ class SslContexts(NamedTuple):
     verify: ssl.SSLContext
     no_verify: ssl.SSLContext
 
-    def pick(self, verify_ssl: bool) -> ssl.SSLContext:  # noqa: FBT001
-        """Return the context for a request's verify_ssl setting."""
-        return self.verify if verify_ssl else self.no_verify
-
 
 def build_contexts(tls: TlsSettings) -> SslContexts:
     """Check the settings and build the profile's contexts (blocking).
