@@ -24,6 +24,7 @@ from custom_components.scene_http_request import oauth
 from custom_components.scene_http_request.const import DOMAIN
 
 from .certs import TestCA
+from .proxy import ForwardProxy
 from .server import RecordingServer, start_server
 from .test_config_flow import _entry, _suggested, _user_step, closed_port
 from .test_services import add_profile, send, send_error
@@ -391,3 +392,27 @@ async def test_oauth_secrets_redacted_in_diagnostics(
     assert stored["token_url"] == "https://auth.example.com/token"
     assert stored["client_id"] == "**REDACTED**"
     assert stored["client_secret"] == "**REDACTED**"
+
+
+async def test_token_request_goes_through_the_profile_proxy(
+    hass: HomeAssistant, server: RecordingServer, endpoint: TokenEndpoint
+) -> None:
+    """The token request, like the API call, goes through the profile's proxy."""
+    forward = ForwardProxy(credentials=("ha", "proxy-pw"))
+    await forward.start()
+    try:
+        options = _oauth(endpoint.server.url("/token")) | {
+            "proxy_url": forward.url,
+            "proxy_username": "ha",
+            "proxy_password": "proxy-pw",
+        }
+        entry = await add_profile(hass, "Cloud", server.url("/api/"), **options)
+        response = await send(hass, config_entry_id=entry.entry_id, url="data")
+        assert response["status"] == 200
+        assert [(seen.method, seen.target) for seen in forward.seen] == [
+            ("POST", endpoint.server.url("/token")),
+            ("GET", server.url("/api/data")),
+        ]
+        assert all(seen.proxy_authorization for seen in forward.seen)
+    finally:
+        await forward.close()
