@@ -1115,6 +1115,7 @@ async def test_secrets_never_leak(
 
 TRANSPORT_AUTH_ERRORS = (
     "query_name_required",
+    "invalid_text",
     "invalid_token_url",
     "client_id_required",
     "client_secret_required",

@@ -8,6 +8,7 @@ import json
 import logging
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from aiohttp import web
 from homeassistant.config_entries import ConfigEntryState
@@ -20,8 +21,9 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.scene_http_request import oauth
+from custom_components.scene_http_request import config_flow, oauth
 from custom_components.scene_http_request.const import DOMAIN
+from custom_components.scene_http_request.profile import InvalidProfileError
 
 from .certs import TestCA
 from .proxy import ForwardProxy
@@ -416,3 +418,22 @@ async def test_token_request_goes_through_the_profile_proxy(
         assert all(seen.proxy_authorization for seen in forward.seen)
     finally:
         await forward.close()
+
+
+async def test_flow_text_that_cant_be_stored(hass: HomeAssistant) -> None:
+    """A lone surrogate in a field the form takes as is is an error on that field."""
+    result = await _user_step(hass, "Cloud", "https://api.example.com/")
+    options = _oauth("https://auth.example.com/token", scope="read \ud800")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], options)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"scope": "invalid_text"}
+
+
+async def test_flow_unstorable_profile_without_a_field(hass: HomeAssistant) -> None:
+    """A stored-profile error that names no form field is a form-wide error."""
+    result = await _user_step(hass, "Cloud", "https://api.example.com/")
+    with patch.object(
+        config_flow, "profile_from_entry", side_effect=InvalidProfileError("x")
+    ):
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["errors"] == {"base": "invalid_text"}

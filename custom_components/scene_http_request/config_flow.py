@@ -87,6 +87,7 @@ from .const import (
     MIN_TIMEOUT,
 )
 from .profile import (
+    InvalidProfileError,
     Profile,
     SceneHttpRequestConfigEntry,
     async_with_transport,
@@ -217,6 +218,8 @@ SETTINGS_SCHEMA: Final = vol.Schema(
         vol.Required(CONF_TEST_REQUEST, default=False): BooleanSelector(),
     }
 )
+
+_SETTINGS_FIELDS: Final = frozenset(str(key.schema) for key in SETTINGS_SCHEMA.schema)
 
 
 def _validate_identity(
@@ -459,9 +462,10 @@ class _SettingsFlow(ConfigEntryBaseFlow):
                 key: str(stored[key]) for key in SECRET_KEYS if stored.get(key)
             } | self._flow_secrets
             options, errors = _validate_settings(user_input, secrets)
+            profile = None
             if not errors:
                 profile, errors = await self._async_profile(data, options)
-            if not errors:
+            if profile is not None and not errors:
                 if not user_input.get(CONF_TEST_REQUEST):
                     return save(options)
                 test_result, errors = await self._async_test_request(profile)
@@ -477,9 +481,17 @@ class _SettingsFlow(ConfigEntryBaseFlow):
 
     async def _async_profile(
         self, data: Mapping[str, Any], options: Mapping[str, Any]
-    ) -> tuple[Profile, dict[str, str]]:
-        """Build the profile exactly as at setup: TLS errors are field errors."""
-        profile = profile_from_entry("", str(data[CONF_NAME]), data, options)
+    ) -> tuple[Profile | None, dict[str, str]]:
+        """Build the profile exactly as at setup: TLS errors are field errors.
+
+        Text the checks above let through but storage refuses (a lone surrogate
+        in a scope, say) is an error on its field too.
+        """
+        try:
+            profile = profile_from_entry("", str(data[CONF_NAME]), data, options)
+        except InvalidProfileError as err:
+            field = str(err) if str(err) in _SETTINGS_FIELDS else "base"
+            return None, {field: "invalid_text"}
         try:
             return await async_with_transport(self.hass, profile), {}
         except TlsError as err:
