@@ -1114,6 +1114,25 @@ async def test_secrets_never_leak(
         assert secret not in caplog.text
 
 
+TRANSPORT_AUTH_ERRORS = (
+    "query_name_required",
+    "invalid_text",
+    "invalid_token_url",
+    "client_id_required",
+    "client_secret_required",
+    "oauth_failed",
+    "invalid_proxy_url",
+    "proxy_error",
+    "query_value_required",
+    "invalid_pem",
+    "client_cert_required",
+    "client_key_required",
+    "key_mismatch",
+    "key_password_required",
+    "invalid_key_password",
+)
+
+
 def _load(language: str) -> dict[str, Any]:
     return json.loads((TRANSLATIONS / f"{language}.json").read_text("utf-8"))
 
@@ -1160,6 +1179,7 @@ def test_translations_cover_the_flows(language: str) -> None:
         "response_too_large",
         "invalid_auth",
         "unknown",
+        *TRANSPORT_AUTH_ERRORS,
     }
     identity_errors = {
         "name_required",

@@ -21,10 +21,12 @@ from .entity import remove_profile_device
 from .profile import (
     InvalidProfileError,
     SceneHttpRequestConfigEntry,
+    async_with_transport,
     profile_from_entry,
 )
 from .saved_request import saved_requests
 from .services import async_setup_services
+from .transport import TlsError
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS = [Platform.BUTTON, Platform.SENSOR]
@@ -42,13 +44,18 @@ async def async_setup_entry(
     hass: HomeAssistant,
     entry: SceneHttpRequestConfigEntry,
 ) -> bool:
-    """Parse a profile's stored data; corrupt data fails the entry."""
+    """Parse a profile's stored data and build its TLS contexts.
+
+    Corrupt data fails the entry. The options flow reloads the entry, so the
+    contexts are rebuilt whenever the options change.
+    """
     try:
-        entry.runtime_data = profile_from_entry(
+        profile = profile_from_entry(
             entry.entry_id, entry.title, entry.data, entry.options
         )
         requests = saved_requests(entry)
-    except InvalidProfileError as err:
+        entry.runtime_data = await async_with_transport(hass, profile)
+    except (InvalidProfileError, TlsError) as err:
         raise ConfigEntryError(
             translation_domain=DOMAIN,
             translation_key="invalid_profile",

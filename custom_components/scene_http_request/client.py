@@ -1,9 +1,11 @@
 """HTTP work: one request with redirects, retries, a deadline and a size cap.
 
 The client knows nothing of profiles: it takes plain values. Credentials (the
-scoped headers, digest auth, and a call's own Authorization, Cookie and
-Proxy-Authorization) go only to the origin of the request's URL; redirects are
-followed here, hop by hop, so they never cross to another origin.
+scoped headers, digest auth, the scoped query parameter, and a call's own
+Authorization, Cookie and Proxy-Authorization) go only to the origin of the
+request's URL; redirects are followed here, hop by hop, so they never cross to
+another origin. The scoped query parameter is added to each hop as it is sent and
+taken out of every redirect target, so no URL the caller sees holds it.
 
 Nothing here logs or raises anything that holds a header value, a body, a path or a
 query string: only the method, the host, the status and timings.
@@ -12,6 +14,7 @@ query string: only the method, the host, the status and timings.
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import AbstractAsyncContextManager, aclosing
 from dataclasses import dataclass
@@ -20,6 +23,7 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 import logging
 import random
+import ssl
 import time
 from typing import NamedTuple, Protocol, TypeIs
 import zlib
@@ -97,6 +101,39 @@ class BodySink(Protocol):
         """Take the next piece of the (decompressed) body."""
 
 
+class TokenSource(Protocol):
+    """Gives the bearer token of a request's origin (oauth.py), fetching as needed."""
+
+    async def async_token(self, *, stale: str | None = None) -> str:
+        """Return a valid token, never the stale one; raise RequestError."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Route:
+    """How a profile's requests travel, and the credentials that are not headers.
+
+    One object per profile, made at setup, so a request without any of these
+    costs one field.
+    """
+
+    # The profile's own TLS contexts (CA, client certificate, ciphers): one that
+    # verifies the server and one that does not.
+    verify_context: ssl.SSLContext | None = None
+    no_verify_context: ssl.SSLContext | None = None
+    # A forward proxy for every hop (https through CONNECT), and its credentials:
+    # aiohttp sends those to the proxy only.
+    proxy: URL | None = None
+    proxy_auth: tuple[str, str] | None = None  # username and password
+    scoped_query: tuple[str, str] | None = None  # an API key's name and value
+    # A bearer token for the request's origin; refreshed once on a 401 from it.
+    token_source: TokenSource | None = None
+
+    def ssl(self, verify_ssl: bool) -> ssl.SSLContext | bool:  # noqa: FBT001
+        """Return what aiohttp's ssl= takes for a request's verify_ssl."""
+        context = self.verify_context if verify_ssl else self.no_verify_context
+        return verify_ssl if context is None else context
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Request:
     """Everything needed to send one request."""
@@ -110,6 +147,8 @@ class Request:
     # Sent to the origin of url only: a profile's headers and credentials.
     scoped_headers: tuple[tuple[str, str], ...] = ()
     digest_auth: tuple[str, str] | None = None  # username and password
+    # A profile's TLS, proxy, query key and token source; None when it has none.
+    route: Route | None = None
     timeout: float
     verify_ssl: bool
     allow_redirects: bool
@@ -134,10 +173,11 @@ class _Hop(NamedTuple):
     """One request on the way to the final response."""
 
     method: str
-    url: URL
+    url: URL  # as shown: without the scoped query parameter
     body: bytes | BodySource | None
     headers: Mapping[str, str]
     digest_auth: tuple[str, str] | None
+    query: tuple[str, str] | None  # the scoped query parameter, on its origin
 
 
 class _Redirect(NamedTuple):
@@ -195,7 +235,11 @@ class HttpClient:
             attempt += 1
             try:
                 async with asyncio.timeout(request.timeout):
-                    answer = await self._async_attempt(request)
+                    route = request.route
+                    if route is None or (source := route.token_source) is None:
+                        answer = await self._async_attempt(request)
+                    else:
+                        answer = await self._async_authorized_attempt(request, source)
             except TimeoutError:
                 host = host_for_messages(request.url)
                 error = RequestError("timeout", host, retryable=True)
@@ -229,17 +273,40 @@ class HttpClient:
                 raise error
             await _async_wait_retry(request, _backoff(attempt))
 
-    async def _async_attempt(self, request: Request) -> _Answer:
+    async def _async_authorized_attempt(
+        self, request: Request, source: TokenSource
+    ) -> _Answer:
+        """Send one attempt with the source's token; on a 401, once more with a new one.
+
+        A call's own Authorization header replaces the token.
+        """
+        if any(name.lower() == "authorization" for name in request.headers):
+            return await self._async_attempt(request)
+        token = await source.async_token()
+        answer = await self._async_attempt(request, token)
+        if answer.status != HTTPStatus.UNAUTHORIZED or origin_of(
+            answer.url
+        ) != origin_of(request.url):
+            return answer
+        _LOGGER.debug("%s: HTTP 401, new token", host_for_messages(request.url))
+        token = await source.async_token(stale=token)
+        return await self._async_attempt(request, token)
+
+    async def _async_attempt(
+        self, request: Request, token: str | None = None
+    ) -> _Answer:
         """Send one attempt, following redirects hop by hop."""
+        route = request.route
         method, url, body = request.method, request.url, request.body
         call_headers = CIMultiDict(request.headers)
         same_origin = True
         for _ in range(MAX_REDIRECTS + 1):
             headers, digest_auth = _hop_headers(
-                request, call_headers, same_origin=same_origin
+                request, call_headers, same_origin=same_origin, token=token
             )
+            query = None if route is None or not same_origin else route.scoped_query
             answer = await self._async_hop(
-                request, _Hop(method, url, body, headers, digest_auth)
+                request, _Hop(method, url, body, headers, digest_auth, query)
             )
             if isinstance(answer, _Answer):
                 return answer
@@ -249,6 +316,8 @@ class HttpClient:
                 raise RequestError(
                     "invalid_redirect", host_for_messages(request.url)
                 ) from None
+            if route is not None and route.scoped_query is not None:
+                url = _without_param(url, route.scoped_query[0])
             same_origin = origin_of(url) == origin_of(request.url)
             if _redirect_drops_body(answer.status, method):
                 method, body = "GET", None
@@ -274,15 +343,26 @@ class HttpClient:
         if hop.digest_auth is not None:
             digest = aiohttp.DigestAuthMiddleware(*hop.digest_auth)
             middlewares = (*self._middlewares, digest)
+        headers, proxy_headers, proxy = hop.headers, None, None
+        ssl_setting: ssl.SSLContext | bool = request.verify_ssl
+        if (route := request.route) is not None:
+            ssl_setting, proxy = route.ssl(request.verify_ssl), route.proxy
+            if route.proxy_auth is not None:
+                headers, proxy_headers = _with_proxy_auth(hop, route.proxy_auth)
+        sent_url = hop.url
+        if hop.query is not None and hop.query[0] not in hop.url.query:
+            sent_url = hop.url.extend_query((hop.query,))
         try:
             async with self._session.request(
                 hop.method,
-                hop.url,
-                headers=hop.headers,
+                sent_url,
+                headers=headers,
                 data=data,
                 allow_redirects=False,
-                ssl=request.verify_ssl,
+                ssl=ssl_setting,
                 middlewares=middlewares,
+                proxy=proxy,
+                proxy_headers=proxy_headers,
                 timeout=_NO_CLIENT_TIMEOUT,
                 auto_decompress=not _SELF_INFLATE,
             ) as response:
@@ -296,7 +376,7 @@ class HttpClient:
                     return _Redirect(response.status, location)
                 body = await _async_read_body(response, hop.method, request, hop.url)
         except (aiohttp.ClientError, OSError, zlib.error) as err:
-            raise _failure(err, hop.url, request.max_response_size) from None
+            raise _failure(err, hop.url, request.max_response_size, proxy) from None
         # Test doubles of aiohttp's response (aioclient_mock) have no reason.
         reason = getattr(response, "reason", None) or ""
         return _Answer(response.status, reason, hop.url, response.headers, body)
@@ -343,6 +423,13 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     return min(max(delay, 0.0), RETRY_AFTER_CAP)
 
 
+def _without_param(url: URL, name: str) -> URL:
+    """Return url without the query parameter name (a redirect may echo it)."""
+    if name in url.query:
+        return url.without_query_params(name)
+    return url
+
+
 def _redirect_drops_body(status: int, method: str) -> bool:
     """Return whether a redirect turns the request into a GET without a body."""
     if status == HTTPStatus.SEE_OTHER:
@@ -353,13 +440,17 @@ def _redirect_drops_body(status: int, method: str) -> bool:
 
 
 def _hop_headers(
-    request: Request, call_headers: CIMultiDict[str], *, same_origin: bool
+    request: Request,
+    call_headers: CIMultiDict[str],
+    *,
+    same_origin: bool,
+    token: str | None = None,
 ) -> tuple[Mapping[str, str], tuple[str, str] | None]:
     """Return the headers and digest credentials of one hop.
 
     A call's header replaces a scoped one of the same name; a call's own
     Authorization turns digest auth off. On another origin, only the call's
-    headers that are not credentials go.
+    headers that are not credentials go. A token goes as a scoped header.
     """
     if not same_origin:
         headers = CIMultiDict(
@@ -369,9 +460,12 @@ def _hop_headers(
         )
         return _with_accept_encoding(headers), None
     digest_auth = None if hdrs.AUTHORIZATION in call_headers else request.digest_auth
-    if not request.scoped_headers:
+    scoped = request.scoped_headers
+    if token is not None:
+        scoped = (*scoped, (hdrs.AUTHORIZATION, f"Bearer {token}"))
+    if not scoped:
         return _with_accept_encoding(call_headers), digest_auth
-    headers = CIMultiDict(request.scoped_headers)
+    headers = CIMultiDict(scoped)
     for name, value in call_headers.items():
         headers[name] = value
     return _with_accept_encoding(headers), digest_auth
@@ -385,10 +479,41 @@ def _with_accept_encoding(headers: CIMultiDict[str]) -> CIMultiDict[str]:
     return headers
 
 
-def _failure(err: BaseException, url: URL, limit: int) -> RequestError:
+def _with_proxy_auth(
+    hop: _Hop, credentials: tuple[str, str]
+) -> tuple[Mapping[str, str], dict[str, str] | None]:
+    """Return the hop's headers and proxy headers with the proxy's credentials.
+
+    An https hop goes through CONNECT: the credentials go in that request only.
+    A plain http hop is sent to the proxy itself, which takes them off.
+    """
+    pair = base64.b64encode(":".join(credentials).encode()).decode("ascii")
+    value = f"Basic {pair}"
+    if hop.url.scheme == "https":
+        return hop.headers, {hdrs.PROXY_AUTHORIZATION: value}
+    headers = CIMultiDict(hop.headers)
+    headers[hdrs.PROXY_AUTHORIZATION] = value
+    return headers, None
+
+
+def _failure(
+    err: BaseException, url: URL, limit: int, proxy: URL | None = None
+) -> RequestError:
     """Map an aiohttp or socket error to a translated, maybe retryable, error."""
     host = host_for_messages(url)
     _LOGGER.debug("%s on %s", type(err).__name__, host)
+    if proxy is not None and isinstance(
+        err, aiohttp.ClientProxyConnectionError | aiohttp.ClientHttpProxyError
+    ):
+        # The proxy can't be reached, or refused the tunnel (407 and the like).
+        status = str(getattr(err, "status", "")) or "-"
+        return RequestError(
+            "proxy_error",
+            host,
+            retryable=isinstance(err, aiohttp.ClientProxyConnectionError),
+            proxy=host_for_messages(proxy),
+            status=status,
+        )
     if isinstance(err, SSRFRedirectError):
         # HA's shared session refuses redirects from outside to a local address.
         return RequestError("redirect_blocked", host)

@@ -51,17 +51,34 @@ from .client import HttpClient, RequestError
 from .const import (
     ATTR_ALLOW_REDIRECTS,
     ATTR_RETRIES,
+    AUTH_API_KEY_QUERY,
     AUTH_BASIC,
     AUTH_BEARER,
     AUTH_DIGEST,
     AUTH_NONE,
+    AUTH_OAUTH2,
     AUTH_TYPES,
+    CONF_AUDIENCE,
     CONF_AUTH_TYPE,
     CONF_BASE_URL,
+    CONF_CA_PEM,
+    CONF_CLIENT_CERT_PEM,
+    CONF_CLIENT_ID,
+    CONF_CLIENT_KEY_PASSWORD,
+    CONF_CLIENT_KEY_PEM,
+    CONF_CLIENT_SECRET,
     CONF_HEADER_NAME,
     CONF_HEADER_VALUE,
+    CONF_LEGACY_CIPHERS,
     CONF_MAX_RESPONSE_SIZE,
+    CONF_PROXY_PASSWORD,
+    CONF_PROXY_URL,
+    CONF_PROXY_USERNAME,
+    CONF_QUERY_NAME,
+    CONF_QUERY_VALUE,
+    CONF_SCOPE,
     CONF_TEST_REQUEST,
+    CONF_TOKEN_URL,
     DEFAULT_VERIFY_SSL,
     DOMAIN,
     MAX_RESPONSE_SIZE_LIMIT,
@@ -70,10 +87,24 @@ from .const import (
     SUBENTRY_REQUEST,
 )
 from .content import status_line
-from .profile import SceneHttpRequestConfigEntry, profile_from_entry, request_for
+from .profile import (
+    InvalidProfileError,
+    Profile,
+    SceneHttpRequestConfigEntry,
+    async_with_transport,
+    profile_from_entry,
+    request_for,
+)
 from .subentry_flow import SavedRequestFlow
-from .url import UrlError, normalize_base_url
-from .validation import is_allowed_header, is_header_value
+from .transport import TlsError
+from .url import (
+    UrlError,
+    check_http_url,
+    normalize_base_url,
+    normalize_proxy_url,
+    parse_url,
+)
+from .validation import is_allowed_header, is_encodable, is_header_value
 
 if TYPE_CHECKING:
     # HA 2026.10+ installs probatio as `voluptuous` and types its APIs with it.
@@ -86,13 +117,27 @@ _LOGGER = logging.getLogger(__name__)
 PLACEHOLDER_TEST_RESULT: Final = "test_result"
 # Translations may not contain URLs (hassfest); the example comes in a placeholder.
 IDENTITY_PLACEHOLDERS: Final = {"example_url": "https://api.example.com/v1/"}
-SECRET_KEYS: Final = (CONF_PASSWORD, CONF_TOKEN)
+SECRET_KEYS: Final = (
+    CONF_PASSWORD,
+    CONF_TOKEN,
+    CONF_CLIENT_KEY_PEM,
+    CONF_CLIENT_KEY_PASSWORD,
+    CONF_QUERY_VALUE,
+    CONF_PROXY_PASSWORD,
+    CONF_CLIENT_SECRET,
+)
+_PEM_TEXT: Final = TextSelector(TextSelectorConfig(multiline=True))
+_SECRET_TEXT: Final = TextSelector(
+    TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="new-password")
+)
 
 # What a test request's failure is shown as; anything not listed is cannot_connect.
 _TEST_ERRORS: Final = {
     "timeout": "timeout",
     "ssl_error": "ssl_error",
     "response_too_large": "response_too_large",
+    "proxy_error": "proxy_error",
+    "oauth_failed": "oauth_failed",
 }
 _AUTH_FAILURE_STATUSES: Final = frozenset(
     {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN}
@@ -132,16 +177,17 @@ SETTINGS_SCHEMA: Final = vol.Schema(
         vol.Optional(CONF_USERNAME): TextSelector(
             TextSelectorConfig(autocomplete="username")
         ),
-        vol.Optional(CONF_PASSWORD): TextSelector(
-            TextSelectorConfig(
-                type=TextSelectorType.PASSWORD, autocomplete="new-password"
-            )
+        vol.Optional(CONF_PASSWORD): _SECRET_TEXT,
+        vol.Optional(CONF_TOKEN): _SECRET_TEXT,
+        vol.Optional(CONF_TOKEN_URL): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.URL)
         ),
-        vol.Optional(CONF_TOKEN): TextSelector(
-            TextSelectorConfig(
-                type=TextSelectorType.PASSWORD, autocomplete="new-password"
-            )
-        ),
+        vol.Optional(CONF_CLIENT_ID): TextSelector(),
+        vol.Optional(CONF_CLIENT_SECRET): _SECRET_TEXT,
+        vol.Optional(CONF_SCOPE): TextSelector(),
+        vol.Optional(CONF_AUDIENCE): TextSelector(),
+        vol.Optional(CONF_QUERY_NAME): TextSelector(),
+        vol.Optional(CONF_QUERY_VALUE): _SECRET_TEXT,
         vol.Optional(CONF_TIMEOUT): NumberSelector(
             NumberSelectorConfig(
                 min=MIN_TIMEOUT,
@@ -152,6 +198,17 @@ SETTINGS_SCHEMA: Final = vol.Schema(
             )
         ),
         vol.Required(CONF_VERIFY_SSL, default=DEFAULT_VERIFY_SSL): BooleanSelector(),
+        vol.Optional(CONF_CA_PEM): _PEM_TEXT,
+        vol.Optional(CONF_CLIENT_CERT_PEM): _PEM_TEXT,
+        # Multi-line, so a pasted key keeps its line breaks; never sent back.
+        vol.Optional(CONF_CLIENT_KEY_PEM): _PEM_TEXT,
+        vol.Optional(CONF_CLIENT_KEY_PASSWORD): _SECRET_TEXT,
+        vol.Optional(CONF_LEGACY_CIPHERS): BooleanSelector(),
+        vol.Optional(CONF_PROXY_URL): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.URL)
+        ),
+        vol.Optional(CONF_PROXY_USERNAME): TextSelector(),
+        vol.Optional(CONF_PROXY_PASSWORD): _SECRET_TEXT,
         vol.Optional(CONF_MAX_RESPONSE_SIZE): NumberSelector(
             NumberSelectorConfig(
                 min=1, max=MAX_RESPONSE_SIZE_LIMIT, step=1, mode=NumberSelectorMode.BOX
@@ -160,6 +217,8 @@ SETTINGS_SCHEMA: Final = vol.Schema(
         vol.Required(CONF_TEST_REQUEST, default=False): BooleanSelector(),
     }
 )
+
+_SETTINGS_FIELDS: Final = frozenset(str(key.schema) for key in SETTINGS_SCHEMA.schema)
 
 
 def _validate_identity(
@@ -216,7 +275,93 @@ def _validate_credentials(
         elif not is_header_value(token):
             errors[CONF_TOKEN] = "invalid_token"
         return {CONF_TOKEN: token}
+    if auth_type == AUTH_API_KEY_QUERY:
+        return _validate_query(user_input, secrets, errors)
+    if auth_type == AUTH_OAUTH2:
+        return _validate_oauth(user_input, secrets, errors)
     return {}
+
+
+def _validate_oauth(
+    user_input: Mapping[str, Any],
+    secrets: Mapping[str, str],
+    errors: dict[str, str],
+) -> dict[str, str]:
+    """Return the OAuth2 client credentials settings; flag missing or bad ones."""
+    options = {
+        key: str(user_input.get(key) or "").strip()
+        for key in (CONF_TOKEN_URL, CONF_CLIENT_ID, CONF_SCOPE, CONF_AUDIENCE)
+    }
+    options[CONF_CLIENT_SECRET] = secrets.get(CONF_CLIENT_SECRET, "")
+    try:
+        check_http_url(parse_url(options[CONF_TOKEN_URL]))
+    except UrlError:
+        errors[CONF_TOKEN_URL] = "invalid_token_url"
+    for key in (CONF_CLIENT_ID, CONF_CLIENT_SECRET):
+        if not options[key] or not is_encodable(options[key]):
+            errors[key] = f"{key}_required"
+    return {key: value for key, value in options.items() if value}
+
+
+def _validate_query(
+    user_input: Mapping[str, Any],
+    secrets: Mapping[str, str],
+    errors: dict[str, str],
+) -> dict[str, str]:
+    """Return the API key query parameter's name and value; flag missing ones."""
+    name = str(user_input.get(CONF_QUERY_NAME) or "").strip()
+    value = secrets.get(CONF_QUERY_VALUE, "")
+    if not name or not is_encodable(name):
+        errors[CONF_QUERY_NAME] = "query_name_required"
+    if not value or not is_encodable(value):
+        errors[CONF_QUERY_VALUE] = "query_value_required"
+    return {CONF_QUERY_NAME: name, CONF_QUERY_VALUE: value}
+
+
+def _tls_options(
+    user_input: Mapping[str, Any], secrets: Mapping[str, str]
+) -> dict[str, Any]:
+    """Return the TLS options set; the key and its password go with a certificate.
+
+    A profile without TLS settings stores none of their keys. They are checked
+    when the contexts are built (transport.build_contexts).
+    """
+    options: dict[str, Any] = {}
+    if user_input.get(CONF_LEGACY_CIPHERS):
+        options[CONF_LEGACY_CIPHERS] = True
+    if ca_pem := str(user_input.get(CONF_CA_PEM) or "").strip():
+        options[CONF_CA_PEM] = ca_pem
+    cert_pem = str(user_input.get(CONF_CLIENT_CERT_PEM) or "").strip()
+    if cert_pem:
+        options[CONF_CLIENT_CERT_PEM] = cert_pem
+    if cert_pem or user_input.get(CONF_CLIENT_KEY_PEM):
+        options[CONF_CLIENT_KEY_PEM] = secrets.get(CONF_CLIENT_KEY_PEM, "")
+        if password := secrets.get(CONF_CLIENT_KEY_PASSWORD):
+            options[CONF_CLIENT_KEY_PASSWORD] = password
+    return options
+
+
+def _proxy_options(
+    user_input: Mapping[str, Any],
+    secrets: Mapping[str, str],
+    errors: dict[str, str],
+) -> dict[str, str]:
+    """Return the proxy URL and its credentials, if a proxy is set; flag bad ones."""
+    raw = str(user_input.get(CONF_PROXY_URL) or "").strip()
+    if not raw:
+        return {}
+    options = {CONF_PROXY_URL: raw}
+    try:
+        options[CONF_PROXY_URL] = str(normalize_proxy_url(raw))
+    except UrlError as err:
+        errors[CONF_PROXY_URL] = err.key
+    if username := str(user_input.get(CONF_PROXY_USERNAME) or "").strip():
+        if ":" in username or not is_header_value(username):
+            errors[CONF_PROXY_USERNAME] = "invalid_username"
+        options[CONF_PROXY_USERNAME] = username
+        if password := secrets.get(CONF_PROXY_PASSWORD):
+            options[CONF_PROXY_PASSWORD] = password
+    return options
 
 
 def _validate_settings(
@@ -233,6 +378,8 @@ def _validate_settings(
         CONF_AUTH_TYPE: auth_type,
         **_validate_credentials(auth_type, user_input, secrets, errors),
         CONF_VERIFY_SSL: bool(user_input[CONF_VERIFY_SSL]),
+        **_tls_options(user_input, secrets),
+        **_proxy_options(user_input, secrets, errors),
     }
     if (timeout := user_input.get(CONF_TIMEOUT)) is not None:
         options[CONF_TIMEOUT] = float(timeout)
@@ -248,6 +395,16 @@ def _typed_secrets(user_input: Mapping[str, Any]) -> dict[str, str]:
         typed[CONF_PASSWORD] = password
     if token := str(user_input.get(CONF_TOKEN) or "").strip():
         typed[CONF_TOKEN] = token
+    if proxy_password := str(user_input.get(CONF_PROXY_PASSWORD) or ""):
+        typed[CONF_PROXY_PASSWORD] = proxy_password
+    if client_secret := str(user_input.get(CONF_CLIENT_SECRET) or ""):
+        typed[CONF_CLIENT_SECRET] = client_secret
+    if query_value := str(user_input.get(CONF_QUERY_VALUE) or ""):
+        typed[CONF_QUERY_VALUE] = query_value
+    if key_pem := str(user_input.get(CONF_CLIENT_KEY_PEM) or "").strip():
+        typed[CONF_CLIENT_KEY_PEM] = key_pem
+    if key_password := str(user_input.get(CONF_CLIENT_KEY_PASSWORD) or ""):
+        typed[CONF_CLIENT_KEY_PASSWORD] = key_password
     return typed
 
 
@@ -292,10 +449,13 @@ class _SettingsFlow(ConfigEntryBaseFlow):
                 key: str(stored[key]) for key in SECRET_KEYS if stored.get(key)
             } | self._flow_secrets
             options, errors = _validate_settings(user_input, secrets)
+            profile = None
             if not errors:
+                profile, errors = await self._async_profile(data, options)
+            if profile is not None and not errors:
                 if not user_input.get(CONF_TEST_REQUEST):
                     return save(options)
-                test_result, errors = await self._async_test_request(data, options)
+                test_result, errors = await self._async_test_request(profile)
             suggested = user_input
         return self.async_show_form(
             step_id=step_id,
@@ -306,17 +466,32 @@ class _SettingsFlow(ConfigEntryBaseFlow):
             description_placeholders={PLACEHOLDER_TEST_RESULT: test_result},
         )
 
-    async def _async_test_request(
+    async def _async_profile(
         self, data: Mapping[str, Any], options: Mapping[str, Any]
-    ) -> tuple[str, dict[str, str]]:
+    ) -> tuple[Profile | None, dict[str, str]]:
+        """Build the profile exactly as at setup: TLS errors are field errors.
+
+        Text the checks above let through but storage refuses (a lone surrogate
+        in a scope, say) is an error on its field too.
+        """
+        try:
+            profile = profile_from_entry("", str(data[CONF_NAME]), data, options)
+        except InvalidProfileError as err:
+            field = str(err) if str(err) in _SETTINGS_FIELDS else "base"
+            return None, {field: "invalid_text"}
+        try:
+            return await async_with_transport(self.hass, profile), {}
+        except TlsError as err:
+            return profile, {err.field: err.key}
+
+    async def _async_test_request(self, profile: Profile) -> tuple[str, dict[str, str]]:
         """Send a GET to the base URL; return the status line and form errors.
 
-        The profile is built exactly as at runtime, so the client sends its headers
-        and credentials as the action will.
+        The profile is built exactly as at runtime, so the client sends its headers,
+        credentials and TLS settings as the action will.
         """
-        name = str(data[CONF_NAME])
+        name = profile.title
         try:
-            profile = profile_from_entry("", name, data, options)
             if profile.base_url is None:
                 return "", {CONF_TEST_REQUEST: "no_base_url"}
             client = HttpClient(async_get_clientsession(self.hass))

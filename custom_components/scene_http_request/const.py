@@ -16,12 +16,39 @@ CONF_HEADER_VALUE: Final = "value"
 CONF_AUTH_TYPE: Final = "auth_type"
 CONF_MAX_RESPONSE_SIZE: Final = "max_response_size"
 CONF_TEST_REQUEST: Final = "test_request"
+# Transport: TLS and proxy (transport.py).
+CONF_CA_PEM: Final = "ca_pem"
+CONF_CLIENT_CERT_PEM: Final = "client_cert_pem"
+CONF_CLIENT_KEY_PEM: Final = "client_key_pem"
+CONF_CLIENT_KEY_PASSWORD: Final = "client_key_password"  # noqa: S105 - a key name
+CONF_LEGACY_CIPHERS: Final = "legacy_ciphers"
+CONF_PROXY_URL: Final = "proxy_url"
+CONF_PROXY_USERNAME: Final = "proxy_username"
+CONF_PROXY_PASSWORD: Final = "proxy_password"  # noqa: S105 - a key name
 
 AUTH_NONE: Final = "none"
 AUTH_BASIC: Final = "basic"
 AUTH_DIGEST: Final = "digest"
 AUTH_BEARER: Final = "bearer"
-AUTH_TYPES: Final = (AUTH_NONE, AUTH_BASIC, AUTH_DIGEST, AUTH_BEARER)
+AUTH_API_KEY_QUERY: Final = "api_key_query"
+AUTH_OAUTH2: Final = "oauth2_client_credentials"
+AUTH_TYPES: Final = (
+    AUTH_NONE,
+    AUTH_BASIC,
+    AUTH_DIGEST,
+    AUTH_BEARER,
+    AUTH_API_KEY_QUERY,
+    AUTH_OAUTH2,
+)
+# OAuth2 client credentials (auth_type oauth2_client_credentials).
+CONF_TOKEN_URL: Final = "token_url"  # noqa: S105 - a key name
+CONF_CLIENT_ID: Final = "client_id"
+CONF_CLIENT_SECRET: Final = "client_secret"  # noqa: S105 - a key name
+CONF_SCOPE: Final = "scope"
+CONF_AUDIENCE: Final = "audience"
+# An API key sent as a query parameter (auth_type api_key_query).
+CONF_QUERY_NAME: Final = "query_name"
+CONF_QUERY_VALUE: Final = "query_value"
 
 # Action fields (besides config_entry_id, headers, timeout and verify_ssl, which
 # are homeassistant.const's ATTR_CONFIG_ENTRY_ID and CONF_*).
@@ -46,6 +73,7 @@ PART_CONTENT_BASE64: Final = "content_base64"
 PART_FILENAME: Final = "filename"
 PART_CONTENT_TYPE: Final = "content_type"
 PART_SOURCES: Final = (PART_VALUE, PART_FILE, PART_CONTENT_BASE64)
+ATTR_SKIP_URL_ENCODING: Final = "skip_url_encoding"
 
 METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 

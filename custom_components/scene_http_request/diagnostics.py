@@ -15,11 +15,36 @@ from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .const import ATTR_BODY, ATTR_URL, CONF_HEADER_VALUE, SUBENTRY_REQUEST
+from .const import (
+    ATTR_BODY,
+    ATTR_URL,
+    CONF_CLIENT_ID,
+    CONF_CLIENT_KEY_PASSWORD,
+    CONF_CLIENT_KEY_PEM,
+    CONF_CLIENT_SECRET,
+    CONF_HEADER_VALUE,
+    CONF_PROXY_PASSWORD,
+    CONF_PROXY_USERNAME,
+    CONF_QUERY_VALUE,
+    SUBENTRY_REQUEST,
+)
 from .profile import SceneHttpRequestConfigEntry
 
 TO_REDACT: Final = frozenset(
-    {CONF_HEADER_VALUE, CONF_USERNAME, CONF_PASSWORD, CONF_TOKEN, ATTR_BODY}
+    {
+        CONF_HEADER_VALUE,
+        CONF_USERNAME,
+        CONF_PASSWORD,
+        CONF_TOKEN,
+        ATTR_BODY,
+        CONF_CLIENT_KEY_PEM,
+        CONF_CLIENT_KEY_PASSWORD,
+        CONF_QUERY_VALUE,
+        CONF_PROXY_USERNAME,
+        CONF_PROXY_PASSWORD,
+        CONF_CLIENT_ID,
+        CONF_CLIENT_SECRET,
+    }
 )
 REDACTED: Final = "**REDACTED**"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -17,22 +17,40 @@ from homeassistant.const import (
     CONF_VERIFY_SSL,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from yarl import URL
 
-from .client import BodySource, Request
+from .client import BodySource, HttpClient, Request, Route, TokenSource
 from .const import (
     ATTR_ALLOW_REDIRECTS,
     ATTR_RETRIES,
+    AUTH_API_KEY_QUERY,
     AUTH_BASIC,
     AUTH_BEARER,
     AUTH_DIGEST,
     AUTH_NONE,
+    AUTH_OAUTH2,
     AUTH_TYPES,
+    CONF_AUDIENCE,
     CONF_AUTH_TYPE,
     CONF_BASE_URL,
+    CONF_CA_PEM,
+    CONF_CLIENT_CERT_PEM,
+    CONF_CLIENT_ID,
+    CONF_CLIENT_KEY_PASSWORD,
+    CONF_CLIENT_KEY_PEM,
+    CONF_CLIENT_SECRET,
     CONF_HEADER_NAME,
     CONF_HEADER_VALUE,
+    CONF_LEGACY_CIPHERS,
     CONF_MAX_RESPONSE_SIZE,
+    CONF_PROXY_PASSWORD,
+    CONF_PROXY_URL,
+    CONF_PROXY_USERNAME,
+    CONF_QUERY_NAME,
+    CONF_QUERY_VALUE,
+    CONF_SCOPE,
+    CONF_TOKEN_URL,
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT,
     DEFAULT_VERIFY_SSL,
@@ -41,8 +59,17 @@ from .const import (
     MAX_TIMEOUT,
     MIN_TIMEOUT,
 )
-from .url import in_scope, normalize_base_url
-from .validation import is_allowed_header, is_header_value
+from .oauth import ClientCredentials, OAuthSettings
+from .transport import SslContexts, TlsSettings, build_contexts
+from .url import (
+    UrlError,
+    check_http_url,
+    in_scope,
+    normalize_base_url,
+    normalize_proxy_url,
+    parse_url,
+)
+from .validation import is_allowed_header, is_encodable, is_header_value
 
 type SceneHttpRequestConfigEntry = ConfigEntry["Profile"]
 
@@ -63,9 +90,20 @@ class Profile:
     username: str = ""
     password: str = ""
     token: str = ""
+    query: tuple[str, str] | None = None  # api_key_query: the name and the value
     timeout: float | None = None
     verify_ssl: bool | None = None
     max_response_size: int | None = None
+    tls: TlsSettings = field(default_factory=TlsSettings)
+    # Built in the executor by async_with_transport; None when tls.is_default.
+    ssl_contexts: SslContexts | None = None
+    proxy: URL | None = None
+    proxy_auth: tuple[str, str] | None = None  # username and password
+    oauth: OAuthSettings | None = None
+    # Made by async_with_transport for an OAuth2 profile: it caches the token.
+    token_source: TokenSource | None = None
+    # What the client needs of all that; None when the profile uses none of it.
+    route: Route | None = None
 
     def covers(self, url: URL) -> bool:
         """Return whether an absolute URL lies inside the base URL (if any)."""
@@ -100,6 +138,8 @@ def profile_from_entry(
         base_url = _stored_base_url(data.get(CONF_BASE_URL))
         headers = _stored_headers(options.get(CONF_HEADERS))
         auth_type, username, password, token = _stored_credentials(options)
+        query = _stored_query(options) if auth_type == AUTH_API_KEY_QUERY else None
+        oauth = _stored_oauth(options) if auth_type == AUTH_OAUTH2 else None
         timeout = _optional_number(options, CONF_TIMEOUT, MIN_TIMEOUT, MAX_TIMEOUT)
         size = _optional_number(
             options, CONF_MAX_RESPONSE_SIZE, 1, MAX_RESPONSE_SIZE_LIMIT
@@ -107,6 +147,8 @@ def profile_from_entry(
         verify_ssl = options.get(CONF_VERIFY_SSL)
         if verify_ssl is not None and not isinstance(verify_ssl, bool):
             raise InvalidProfileError(CONF_VERIFY_SSL)
+        tls = _stored_tls(options)
+        proxy, proxy_auth = _stored_proxy(options)
     except (TypeError, ValueError, AttributeError) as err:
         if isinstance(err, InvalidProfileError):
             raise
@@ -120,10 +162,126 @@ def profile_from_entry(
         username=username,
         password=password,
         token=token,
+        query=query,
         timeout=None if timeout is None else float(timeout),
         verify_ssl=verify_ssl,
         max_response_size=None if size is None else int(size),
+        tls=tls,
+        proxy=proxy,
+        proxy_auth=proxy_auth,
+        oauth=oauth,
     )
+
+
+async def async_with_transport(hass: HomeAssistant, profile: Profile) -> Profile:
+    """Return the profile with its TLS contexts and token source, if it needs them.
+
+    The contexts are built in the executor. Raises transport.TlsError when a
+    certificate or key can't be loaded.
+    """
+    if not profile.tls.is_default:
+        contexts = await hass.async_add_executor_job(build_contexts, profile.tls)
+        profile = replace(profile, ssl_contexts=contexts)
+    if profile.oauth is not None:
+        source = _token_source(hass, profile, profile.oauth)
+        profile = replace(profile, token_source=source)
+    uses = (profile.ssl_contexts, profile.proxy, profile.query, profile.token_source)
+    if any(value is not None for value in uses):
+        route = replace(
+            _route_of(profile),
+            scoped_query=profile.query,
+            token_source=profile.token_source,
+        )
+        profile = replace(profile, route=route)
+    return profile
+
+
+def _token_source(
+    hass: HomeAssistant, profile: Profile, settings: OAuthSettings
+) -> ClientCredentials:
+    """Return the token source; its requests use the profile's TLS and proxy."""
+    verify = DEFAULT_VERIFY_SSL if profile.verify_ssl is None else profile.verify_ssl
+    template = Request(
+        method="POST",
+        url=settings.token_url,
+        headers={},
+        timeout=profile.timeout or DEFAULT_TIMEOUT,
+        verify_ssl=verify,
+        route=_route_of(profile),
+        allow_redirects=False,
+        retries=0,
+        max_response_size=DEFAULT_MAX_RESPONSE_SIZE,
+    )
+    client = HttpClient(async_get_clientsession(hass))
+    return ClientCredentials(client, settings, template)
+
+
+def _route_of(profile: Profile) -> Route:
+    """Return the profile's TLS contexts and proxy (what its token request uses)."""
+    contexts = profile.ssl_contexts
+    return Route(
+        verify_context=None if contexts is None else contexts.verify,
+        no_verify_context=None if contexts is None else contexts.no_verify,
+        proxy=profile.proxy,
+        proxy_auth=profile.proxy_auth,
+    )
+
+
+def _stored_oauth(options: Mapping[str, Any]) -> OAuthSettings:
+    """Return the OAuth2 client credentials settings."""
+    try:
+        token_url = check_http_url(parse_url(str(options.get(CONF_TOKEN_URL) or "")))
+    except UrlError:
+        raise InvalidProfileError(CONF_TOKEN_URL) from None
+    texts: dict[str, str] = {}
+    for key in (CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_SCOPE, CONF_AUDIENCE):
+        value = options.get(key) or ""
+        if not isinstance(value, str) or not is_encodable(value):
+            raise InvalidProfileError(key)
+        texts[key] = value
+    for key in (CONF_CLIENT_ID, CONF_CLIENT_SECRET):
+        if not texts[key]:
+            raise InvalidProfileError(key)
+    return OAuthSettings(token_url=token_url, **texts)
+
+
+_TLS_TEXTS = (CONF_CA_PEM, CONF_CLIENT_CERT_PEM, CONF_CLIENT_KEY_PEM)
+
+
+def _stored_tls(options: Mapping[str, Any]) -> TlsSettings:
+    """Return the TLS settings; PEM texts are checked when contexts are built."""
+    texts: dict[str, str] = {}
+    for key in (*_TLS_TEXTS, CONF_CLIENT_KEY_PASSWORD):
+        value = options.get(key) or ""
+        if not isinstance(value, str):
+            raise InvalidProfileError(key)
+        texts[key] = value
+    legacy = options.get(CONF_LEGACY_CIPHERS, False)
+    if not isinstance(legacy, bool):
+        raise InvalidProfileError(CONF_LEGACY_CIPHERS)
+    return TlsSettings(**texts, legacy_ciphers=legacy)
+
+
+def _stored_proxy(
+    options: Mapping[str, Any],
+) -> tuple[URL | None, tuple[str, str] | None]:
+    """Return the proxy URL and its credentials (a username is needed for them)."""
+    raw = options.get(CONF_PROXY_URL)
+    if not raw:
+        return None, None
+    try:
+        proxy = normalize_proxy_url(str(raw))
+    except ValueError:
+        raise InvalidProfileError(CONF_PROXY_URL) from None
+    username = options.get(CONF_PROXY_USERNAME) or ""
+    password = options.get(CONF_PROXY_PASSWORD) or ""
+    if not isinstance(username, str) or ":" in username:
+        raise InvalidProfileError(CONF_PROXY_USERNAME)
+    if not is_header_value(username):
+        raise InvalidProfileError(CONF_PROXY_USERNAME)
+    if not isinstance(password, str) or not is_encodable(password):
+        raise InvalidProfileError(CONF_PROXY_PASSWORD)
+    return proxy, (username, password) if username else None
 
 
 def _stored_base_url(raw: Any) -> URL | None:
@@ -152,6 +310,17 @@ def _stored_credentials(options: Mapping[str, Any]) -> tuple[str, str, str, str]
     if not is_header_value(token):
         raise InvalidProfileError(CONF_TOKEN)
     return auth_type, username, password, token
+
+
+def _stored_query(options: Mapping[str, Any]) -> tuple[str, str]:
+    """Return the API key query parameter's name and value."""
+    name = options.get(CONF_QUERY_NAME)
+    value = options.get(CONF_QUERY_VALUE)
+    if not isinstance(name, str) or not name or not is_encodable(name):
+        raise InvalidProfileError(CONF_QUERY_NAME)
+    if not isinstance(value, str) or not value or not is_encodable(value):
+        raise InvalidProfileError(CONF_QUERY_VALUE)
+    return (name, value)
 
 
 def _stored_headers(raw: Any) -> tuple[tuple[str, str], ...]:
@@ -237,6 +406,7 @@ def request_for(  # noqa: PLR0913 - keyword-only: the parts of one request
         body=body,
         scoped_headers=profile.scoped_headers() if profile else (),
         digest_auth=profile.digest_auth() if profile else None,
+        route=profile.route if profile else None,
         timeout=setting(CONF_TIMEOUT, DEFAULT_TIMEOUT),
         verify_ssl=setting(CONF_VERIFY_SSL, DEFAULT_VERIFY_SSL),
         max_response_size=setting(CONF_MAX_RESPONSE_SIZE, DEFAULT_MAX_RESPONSE_SIZE),

@@ -47,6 +47,7 @@ from .const import (
     ATTR_REQUEST,
     ATTR_RETRIES,
     ATTR_SAVE_TO,
+    ATTR_SKIP_URL_ENCODING,
     ATTR_URL,
     ATTR_VARIABLES,
     DEFAULT_SAVE_SIZE,
@@ -198,6 +199,8 @@ _FIELDS_SCHEMA = vol.Schema(
         vol.Optional(ATTR_MAX_RESPONSE_SIZE): vol.All(
             _finite(int), vol.Range(min=1, max=MAX_SAVE_SIZE)
         ),
+        # No default: a key filled in on every call costs every call.
+        vol.Optional(ATTR_SKIP_URL_ENCODING): cv.boolean,
     }
 )
 SEND_SCHEMA = vol.All(_FIELDS_SCHEMA, _defaults_unless_saved)
@@ -392,7 +395,11 @@ def _target(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[URL, Profile 
         )
         profile = entry.runtime_data
     try:
-        url = resolve_url(data[ATTR_URL], profile.base_url if profile else None)
+        url = resolve_url(
+            data[ATTR_URL],
+            profile.base_url if profile else None,
+            encoded=data.get(ATTR_SKIP_URL_ENCODING, False),
+        )
     except UrlError as err:
         raise validation_error(err.key, **err.placeholders) from None
     if profile is None:

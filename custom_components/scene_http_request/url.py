@@ -16,6 +16,8 @@ type Origin = tuple[str, str, int | None]
 _HOST_RE = re.compile(r"[A-Za-z0-9._\-]+")
 # Characters that can't be in a URL we send: they would split the request line.
 _FORBIDDEN_RE = re.compile(r"[\r\n\0\t\ud800-\udfff]")
+# What a URL sent as written can't hold: spaces, controls and non-ASCII.
+_RAW_UNSAFE_RE = re.compile(r"[^!-~]")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -29,12 +31,18 @@ class UrlError(ValueError):
         self.placeholders = placeholders
 
 
-def parse_url(raw: str) -> URL:
-    """Parse raw as a URL (absolute or relative), or raise UrlError."""
+def parse_url(raw: str, *, encoded: bool = False) -> URL:
+    """Parse raw as a URL (absolute or relative), or raise UrlError.
+
+    With encoded, the path and query are kept exactly as written: they must then
+    be printable ASCII without spaces, since they go into the request line as is.
+    """
     if _FORBIDDEN_RE.search(raw) or raw != raw.strip():
         raise UrlError("invalid_url")
+    if encoded and _RAW_UNSAFE_RE.search(raw):
+        raise UrlError("invalid_url")
     try:
-        url = URL(raw)
+        url = URL(raw, encoded=encoded)
         # Touch the parts that yarl computes lazily so bad hosts and ports fail here.
         _ = (url.host, url.port, url.raw_path)
     except ValueError:
@@ -64,9 +72,12 @@ def check_http_url(url: URL) -> URL:
     return url
 
 
-def resolve_url(raw: str, base: URL | None) -> URL:
-    """Return the absolute http(s) URL raw stands for, relative ones joined to base."""
-    url = parse_url(raw)
+def resolve_url(raw: str, base: URL | None, *, encoded: bool = False) -> URL:
+    """Return the absolute http(s) URL raw stands for, relative ones joined to base.
+
+    With encoded, the path and query are sent exactly as written (parse_url).
+    """
+    url = parse_url(raw, encoded=encoded)
     if not url.scheme:
         if url.absolute:  # "//host/path" has no scheme to go with its host
             raise UrlError("invalid_url")
@@ -92,6 +103,20 @@ def normalize_base_url(raw: str) -> URL:
     if url.explicit_port == _DEFAULT_PORTS[url.scheme]:
         normalized = normalized.with_port(None)
     return normalized
+
+
+def normalize_proxy_url(raw: str) -> URL:
+    """Return a proxy URL, http(s)://host[:port], or raise UrlError.
+
+    Its credentials are separate settings: a URL may show in messages.
+    """
+    try:
+        url = check_http_url(parse_url(raw))
+    except UrlError:
+        raise UrlError("invalid_proxy_url") from None
+    if url.raw_path not in ("", "/") or url.raw_query_string or url.raw_fragment:
+        raise UrlError("invalid_proxy_url")
+    return url.with_path("")
 
 
 def in_scope(url: URL, base: URL) -> bool:

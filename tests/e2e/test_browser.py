@@ -47,11 +47,28 @@ SETTINGS_FIELDS = [
     "username",
     "password",
     "token",
+    "token_url",
+    "client_id",
+    "client_secret",
+    "scope",
+    "audience",
+    "query_name",
+    "query_value",
     "timeout",
     "verify_ssl",
+    "ca_pem",
+    "client_cert_pem",
+    "client_key_pem",
+    "client_key_password",
+    "legacy_ciphers",
+    "proxy_url",
+    "proxy_username",
+    "proxy_password",
     "max_response_size",
     "test_request",
 ]
+# Settings form screenshots, each scrolled to one of these fields.
+SETTINGS_SHOTS = {"token_url": "02c", "ca_pem": "02d", "proxy_url": "02e"}
 MAIN_ACTION_FIELDS = ["url", "method", "config_entry_id", "headers", "params"]
 ADVANCED_ACTION_FIELDS = [
     "timeout",
@@ -60,6 +77,7 @@ ADVANCED_ACTION_FIELDS = [
     "fail_on_http_error",
     "retries",
     "max_response_size",
+    "skip_url_encoding",
 ]
 TIMEOUT_MS = 30_000
 
@@ -201,6 +219,11 @@ async def add_profile(ui: Ui, base_url: str, name: str, profile_url: str) -> Non
     await ui.expect_texts(dialog, ui.step_texts("config", "settings", SETTINGS_FIELDS))
     await ui.shot("02-config-settings")
     await ui.shot_bottom(dialog, "02b-config-settings-bottom")
+    for field, number in SETTINGS_SHOTS.items():
+        # The form shows one ha-selector per field, in the schema's order.
+        selector = dialog.locator("ha-selector").nth(SETTINGS_FIELDS.index(field))
+        await selector.evaluate("element => element.scrollIntoView({block: 'start'})")
+        await ui.shot(f"{number}-config-settings-{field}")
     await dialog.locator("ha-selector").first.scroll_into_view_if_needed()
 
     # The header editor: "Add" opens a small form with the header's name and value.
@@ -270,7 +293,7 @@ async def perform_action(ui: Ui, base_url: str, call: Mapping[str, Any]) -> str:
         form, [fields[name]["name"] for name in ADVANCED_ACTION_FIELDS]
     )
     await form.get_by_text(
-        fields["max_response_size"]["name"], exact=True
+        fields["skip_url_encoding"]["name"], exact=True
     ).first.scroll_into_view_if_needed()
     await ui.shot("08b-action-form-advanced")
 
@@ -351,7 +374,7 @@ async def test_profile_and_action_in_the_ui(
         assert received.json() == {"lang": lang}
         assert "status: 200" in shown
         assert f"profile: {name}" in shown
-        assert len(ui.seen) == 13
+        assert len(ui.seen) == 13 + len(SETTINGS_SHOTS)
     finally:
         await context.close()
 

@@ -1,0 +1,146 @@
+"""OAuth2 client credentials: a profile's token source.
+
+The token is fetched on first use and kept in memory until 30 s before it expires.
+Concurrent calls wait for one fetch. The token request goes through the same
+client, with the profile's TLS and proxy settings; neither the token nor the
+secret is logged or put in an error, which names the token host and status only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+import json
+import logging
+import math
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import hdrs
+from yarl import URL
+
+from .client import HttpClient, Request, RequestError
+from .url import host_for_messages
+from .validation import is_header_value
+
+_LOGGER = logging.getLogger(__name__)
+
+# A token is renewed this long before it expires.
+EXPIRY_MARGIN = 30.0
+_MAX_TOKEN_RESPONSE = 64 * 1024
+_FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OAuthSettings:
+    """A profile's OAuth2 client credentials."""
+
+    token_url: URL
+    client_id: str
+    client_secret: str
+    scope: str = ""
+    audience: str = ""
+
+    def form(self) -> bytes:
+        """Return the token request's body (client_secret_post)."""
+        fields = {
+            "grant_type": "client_credentials",
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+        }
+        if self.scope:
+            fields["scope"] = self.scope
+        if self.audience:
+            fields["audience"] = self.audience
+        return urlencode(fields).encode()
+
+
+class ClientCredentials:
+    """Fetches, caches and renews one profile's token."""
+
+    def __init__(
+        self, client: HttpClient, settings: OAuthSettings, template: Request
+    ) -> None:
+        """Bind to a client; template holds the transport values and limits."""
+        self._client = client
+        self._settings = settings
+        self._request = replace(
+            template,
+            method="POST",
+            url=settings.token_url,
+            headers={hdrs.CONTENT_TYPE: _FORM, hdrs.ACCEPT: "application/json"},
+            body=settings.form(),
+            allow_redirects=False,
+            retries=0,
+            max_response_size=_MAX_TOKEN_RESPONSE,
+        )
+        self._token: str | None = None
+        self._expires = 0.0
+        self._lock = asyncio.Lock()
+
+    def _cached(self, stale: str | None) -> str | None:
+        if self._token is None or self._token == stale:
+            return None
+        if time.monotonic() >= self._expires:
+            return None
+        return self._token
+
+    async def async_token(self, *, stale: str | None = None) -> str:
+        """Return a valid token other than stale, fetching one if needed."""
+        if (token := self._cached(stale)) is not None:
+            return token
+        async with self._lock:
+            if (token := self._cached(stale)) is not None:
+                return token
+            self._token, self._expires = await self._async_fetch()
+            return self._token
+
+    async def _async_fetch(self) -> tuple[str, float]:
+        """Request a token; return it and when (monotonic) to renew it."""
+        host = host_for_messages(self._settings.token_url)
+        try:
+            response = await self._client.async_request(self._request)
+        except RequestError as err:
+            raise _failed(host, str(err.translation_key)) from None
+        if response.status != 200:  # noqa: PLR2004
+            raise _failed(host, f"HTTP {response.status}")
+        token, lifetime = _parse_token(response.body)
+        if token is None:
+            raise _failed(host, "invalid token response")
+        _LOGGER.debug("New token from %s, valid for %s s", host, lifetime)
+        if lifetime is None:
+            return token, float("inf")
+        return token, time.monotonic() + lifetime - EXPIRY_MARGIN
+
+
+def _failed(host: str, status: str) -> RequestError:
+    return RequestError("oauth_failed", host, status=status)
+
+
+def _parse_token(body: bytes) -> tuple[str | None, float | None]:
+    """Return the access token and its lifetime in seconds, from a JSON answer."""
+    try:
+        data: Any = json.loads(body)
+    except ValueError, RecursionError:
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    token = data.get("access_token")
+    token_type = data.get("token_type", "bearer")
+    if not isinstance(token, str) or not token or not is_header_value(token):
+        return None, None
+    if not isinstance(token_type, str) or token_type.lower() != "bearer":
+        return None, None
+    return token, _lifetime(data.get("expires_in"))
+
+
+def _lifetime(value: Any) -> float | None:
+    """Return expires_in in seconds (some servers send it as text), else None."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value) or value < 0:
+        return None
+    return float(value)

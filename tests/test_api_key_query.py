@@ -1,0 +1,250 @@
+"""API keys in the query string, and URLs sent exactly as written.
+
+The key lives in the URL, so every place a URL can show is checked: the response's
+url, error messages, logs and diagnostics.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.scene_http_request.const import DOMAIN
+
+from .server import RecordingServer
+from .test_config_flow import _entry, _suggested, _user_step, closed_port
+from .test_services import add_profile, send, send_error
+
+KEY = "key-SECRET-value"
+LOGGER_NAME = "custom_components.scene_http_request"
+API_KEY = {"auth_type": "api_key_query", "query_name": "api_key", "query_value": KEY}
+
+__all__ = ["closed_port"]
+
+
+@pytest.fixture
+async def setup_integration(hass: HomeAssistant) -> None:
+    """Set up the integration (the action) with no profile."""
+    await add_profile(hass, "Plain")
+
+
+pytestmark = pytest.mark.usefixtures("setup_integration")
+
+
+def _client_log(caplog: pytest.LogCaptureFixture) -> str:
+    """Return what Home Assistant logged (the test server's access log left out)."""
+    return "\n".join(
+        record.getMessage()
+        for record in caplog.records
+        if record.name != "aiohttp.access"
+    )
+
+
+def _exposed(*values: Any) -> str:
+    return json.dumps(values, default=str)
+
+
+async def test_key_goes_to_the_profile_origin_only(
+    hass: HomeAssistant,
+    server: RecordingServer,
+    other_server: RecordingServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The key is added on the profile's origin; the response URL never shows it."""
+    caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
+    entry = await add_profile(hass, "Keyed", server.url("/api/"), **API_KEY)
+    response = await send(
+        hass, url="items?a=1", config_entry_id=entry.entry_id, params={"b": "2"}
+    )
+    assert server.last.query == [("a", "1"), ("b", "2"), ("api_key", KEY)]
+    assert response["url"] == server.url("/api/items?a=1&b=2")
+    # A call to another origin with the profile explicitly chosen is refused, and
+    # without it, the profile does not apply.
+    await send(hass, url=other_server.url("/x"))
+    assert other_server.last.query == []
+    assert KEY not in _exposed(response)
+    assert KEY not in _client_log(caplog)
+
+
+async def test_key_is_removed_before_a_cross_origin_redirect(
+    hass: HomeAssistant,
+    server: RecordingServer,
+    other_server: RecordingServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A redirect elsewhere never carries the key, even when Location echoes it."""
+    caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
+
+    @server.route("/api/same")
+    async def same(request: web.Request) -> web.Response:
+        # Echo the query (the key included) into a same-origin redirect.
+        raise web.HTTPFound(f"/api/final?{request.query_string}")
+
+    @server.route("/api/away")
+    async def away(request: web.Request) -> web.Response:
+        raise web.HTTPFound(other_server.url(f"/landing?{request.query_string}"))
+
+    @server.route("/api/bare")
+    async def bare(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/api/final")
+
+    entry = await add_profile(hass, "Keyed", server.url("/api/"), **API_KEY)
+    response = await send(hass, url="bare", config_entry_id=entry.entry_id)
+    assert server.last.query == [("api_key", KEY)]
+    assert response["url"] == server.url("/api/final")
+    response = await send(hass, url="same?x=1", config_entry_id=entry.entry_id)
+    assert server.last.path == "/api/final"
+    assert server.last.query == [("x", "1"), ("api_key", KEY)]
+    assert response["url"] == server.url("/api/final?x=1")
+
+    response = await send(hass, url="away?x=2", config_entry_id=entry.entry_id)
+    assert other_server.last.path == "/landing"
+    assert other_server.last.query == [("x", "2")]
+    assert response["url"] == other_server.url("/landing?x=2")
+    assert KEY not in _exposed(response)
+    assert KEY not in _client_log(caplog)
+
+
+async def test_key_never_shows_in_errors(
+    hass: HomeAssistant,
+    server: RecordingServer,
+    closed_port: int,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Failed calls name the host only."""
+    caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
+
+    @server.route("/api/denied")
+    async def denied(request: web.Request) -> web.Response:
+        return web.Response(status=403, text=f"bad key {request.query_string}")
+
+    entry = await add_profile(hass, "Keyed", server.url("/api/"), **API_KEY)
+    err = await send_error(hass, url="denied", config_entry_id=entry.entry_id)
+    assert err.translation_key == "http_error"
+    down = await add_profile(
+        hass, "Down", f"http://127.0.0.1:{closed_port}/", **API_KEY
+    )
+    err2 = await send_error(hass, url="x", config_entry_id=down.entry_id)
+    assert err2.translation_key == "cannot_connect"
+    for error in (err, err2):
+        assert KEY not in _exposed(str(error), error.translation_placeholders)
+    assert KEY not in _client_log(caplog)
+
+
+async def test_key_is_redacted_in_diagnostics(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, server: RecordingServer
+) -> None:
+    """Diagnostics show the parameter's name, not its value."""
+    entry = await add_profile(hass, "Keyed", server.url("/api/"), **API_KEY)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["entry"]["options"]["query_name"] == "api_key"
+    assert diagnostics["entry"]["options"]["query_value"] == "**REDACTED**"
+    assert KEY not in _exposed(diagnostics)
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"auth_type": "api_key_query", "query_value": KEY}, "query_name"),
+        ({**API_KEY, "query_name": ""}, "query_name"),
+        ({**API_KEY, "query_value": 5}, "query_value"),
+        ({**API_KEY, "query_value": "\ud800"}, "query_value"),
+    ],
+)
+async def test_bad_stored_key_fails_setup(
+    hass: HomeAssistant, options: dict[str, Any], field: str
+) -> None:
+    """A stored API key profile without a name or a value fails the entry."""
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="Bad", data={"name": "Bad"}, options=options
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert entry.reason is not None
+    assert f"({field})" in entry.reason
+
+
+async def test_flow_api_key_errors_and_kept_value(hass: HomeAssistant) -> None:
+    """The flow needs a name and a value; a blank value keeps the stored one."""
+    result = await _user_step(hass, "Keyed", "https://api.example.com/")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"auth_type": "api_key_query", "query_name": " "}
+    )
+    assert result["errors"] == {
+        "query_name": "query_name_required",
+        "query_value": "query_value_required",
+    }
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**API_KEY, "query_name": " api_key "}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"]["query_name"] == "api_key"
+    assert result["options"]["query_value"] == KEY
+
+    entry = _entry(hass, "Other", "https://other.example.com/", options=API_KEY)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert _suggested(result)["query_name"] == "api_key"
+    assert "query_value" not in _suggested(result)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"auth_type": "api_key_query", "query_name": "key"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["query_value"] == KEY
+    assert result["data"]["query_name"] == "key"
+
+
+# --------------------------------------------------------- skip_url_encoding
+
+
+async def test_skip_url_encoding_sends_the_url_as_written(
+    hass: HomeAssistant, server: RecordingServer
+) -> None:
+    """With skip_url_encoding the path and query go out byte for byte."""
+    seen: list[str] = []
+
+    @server.route("/rpc/Script.Eval")
+    async def raw(request: web.Request) -> web.Response:
+        seen.append(request.raw_path)
+        return web.json_response({})
+
+    written = "/rpc/Script.Eval?id=1&code=print(%22hi%22)&list=[1,2]&path=a%2fb"
+    origin = str(server.base).rstrip("/")  # server.url() would normalize the path
+    await send(hass, url=origin + written, skip_url_encoding=True)
+    assert seen[-1] == written
+    await send(hass, url=origin + written)
+    assert seen[-1] != written  # normally the URL is normalized (%2f → %2F, …)
+
+    entry = await add_profile(hass, "Shelly", server.url("/rpc/"), **API_KEY)
+    response = await send(
+        hass,
+        url="Script.Eval?id=1&code=print(%22hi%22)",
+        params={"p": "a b"},
+        config_entry_id=entry.entry_id,
+        skip_url_encoding=True,
+    )
+    assert seen[-1] == f"/rpc/Script.Eval?id=1&code=print(%22hi%22)&p=a+b&api_key={KEY}"
+    assert response["url"] == server.url(
+        "/rpc/Script.Eval?id=1&code=print(%22hi%22)&p=a+b"
+    )
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1/a b", "http://127.0.0.1/é"])
+async def test_skip_url_encoding_refuses_what_cant_go_as_written(
+    hass: HomeAssistant, url: str
+) -> None:
+    """Spaces and non-ASCII can't go into a request line as written."""
+    err = await send_error(hass, url=url, skip_url_encoding=True)
+    assert err.translation_key == "invalid_url"
