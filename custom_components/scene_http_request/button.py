@@ -8,9 +8,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import ATTR_REQUEST, DOMAIN, SERVICE_SEND
-from .entity import SavedRequestEntity, profile_device
+from .entity import SavedRequestEntity, async_add_saved_request_entities
 from .profile import SceneHttpRequestConfigEntry
-from .saved_request import saved_requests
 
 # Sending is paced by the action itself; presses need no limit of their own.
 PARALLEL_UPDATES = 0
@@ -24,15 +23,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a button for each saved request of the profile."""
-    requests = saved_requests(entry)
-    if not requests:
-        return
-    device = profile_device(hass, entry)
-    for saved in requests:
-        async_add_entities(
-            [SavedRequestButton(device, saved, SEND_DESCRIPTION)],
-            config_subentry_id=saved.subentry_id,
-        )
+    async_add_saved_request_entities(
+        hass, entry, async_add_entities, SavedRequestButton, SEND_DESCRIPTION
+    )
 
 
 class SavedRequestButton(SavedRequestEntity, ButtonEntity):

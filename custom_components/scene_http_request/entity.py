@@ -7,13 +7,16 @@ removing a saved request removes its entities and leaves the device.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .profile import SceneHttpRequestConfigEntry
-from .saved_request import SavedRequest
+from .saved_request import SavedRequest, saved_requests
 
 
 def profile_device(
@@ -26,6 +29,24 @@ def profile_device(
         name=entry.title,
         entry_type=dr.DeviceEntryType.SERVICE,
     )
+
+
+def async_add_saved_request_entities(
+    hass: HomeAssistant,
+    entry: SceneHttpRequestConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    make: Callable[[dr.DeviceEntry, SavedRequest, EntityDescription], Entity],
+    description: EntityDescription,
+) -> None:
+    """Add one entity per saved request of the profile, under its subentry."""
+    requests = saved_requests(entry)
+    if not requests:
+        return
+    device = profile_device(hass, entry)
+    for saved in requests:
+        async_add_entities(
+            [make(device, saved, description)], config_subentry_id=saved.subentry_id
+        )
 
 
 def remove_profile_device(hass: HomeAssistant, entry_id: str) -> None:

@@ -140,8 +140,8 @@ def profile_from_entry(
         auth_type, username, password, token = _stored_credentials(options)
         query = _stored_query(options) if auth_type == AUTH_API_KEY_QUERY else None
         oauth = _stored_oauth(options) if auth_type == AUTH_OAUTH2 else None
-        timeout = _optional_number(options, CONF_TIMEOUT, MIN_TIMEOUT, MAX_TIMEOUT)
-        size = _optional_number(
+        timeout = stored_number(options, CONF_TIMEOUT, MIN_TIMEOUT, MAX_TIMEOUT)
+        size = stored_number(
             options, CONF_MAX_RESPONSE_SIZE, 1, MAX_RESPONSE_SIZE_LIMIT
         )
         verify_ssl = options.get(CONF_VERIFY_SSL)
@@ -343,9 +343,10 @@ def _stored_header(item: Any) -> tuple[str, str]:
     return (name, value)
 
 
-def _optional_number(
+def stored_number(
     options: Mapping[str, Any], key: str, low: float, high: float
 ) -> float | None:
+    """Return a stored number within [low, high], None if absent, else raise."""
     value = options.get(key)
     if value is None:
         return None

@@ -50,7 +50,7 @@ from .const import (
     MIN_TIMEOUT,
     SUBENTRY_REQUEST,
 )
-from .profile import InvalidProfileError
+from .profile import InvalidProfileError, stored_number
 from .validation import is_allowed_header, validation_error
 
 type Rows = tuple[tuple[str, str], ...]
@@ -108,7 +108,7 @@ def saved_request_from_data(
         params=_stored_rows(data.get(ATTR_PARAMS), ATTR_PARAMS, header=False),
         body_type=str(body_type),
         body=body,
-        timeout=_stored_number(data, CONF_TIMEOUT, MIN_TIMEOUT, MAX_TIMEOUT),
+        timeout=_stored_float(data, CONF_TIMEOUT, MIN_TIMEOUT, MAX_TIMEOUT),
         fail_on_http_error=_stored_flag(data, ATTR_FAIL_ON_HTTP_ERROR),
         retries=_stored_retries(data),
     )
@@ -132,17 +132,11 @@ def _stored_rows(raw: Any, key: str, *, header: bool) -> Rows:
     return tuple(rows)
 
 
-def _stored_number(
+def _stored_float(
     data: Mapping[str, Any], key: str, low: float, high: float
 ) -> float | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidProfileError(key)
-    if not low <= value <= high:
-        raise InvalidProfileError(key)
-    return float(value)
+    value = stored_number(data, key, low, high)
+    return None if value is None else float(value)
 
 
 def _stored_flag(data: Mapping[str, Any], key: str) -> bool | None:
@@ -153,7 +147,7 @@ def _stored_flag(data: Mapping[str, Any], key: str) -> bool | None:
 
 
 def _stored_retries(data: Mapping[str, Any]) -> int | None:
-    value = _stored_number(data, ATTR_RETRIES, 0, MAX_RETRIES)
+    value = _stored_float(data, ATTR_RETRIES, 0, MAX_RETRIES)
     if value is not None and not value.is_integer():
         raise InvalidProfileError(ATTR_RETRIES)
     return None if value is None else int(value)

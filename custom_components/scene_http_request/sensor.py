@@ -15,10 +15,9 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .entity import SavedRequestEntity, profile_device
+from .entity import SavedRequestEntity, async_add_saved_request_entities
 from .outcome import SendOutcome, signal_sent
 from .profile import SceneHttpRequestConfigEntry
-from .saved_request import saved_requests
 
 # The sensor is pushed by sends; it never polls.
 PARALLEL_UPDATES = 0
@@ -38,15 +37,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a last-result sensor for each saved request of the profile."""
-    requests = saved_requests(entry)
-    if not requests:
-        return
-    device = profile_device(hass, entry)
-    for saved in requests:
-        async_add_entities(
-            [SavedRequestSensor(device, saved, LAST_RESULT_DESCRIPTION)],
-            config_subentry_id=saved.subentry_id,
-        )
+    async_add_saved_request_entities(
+        hass, entry, async_add_entities, SavedRequestSensor, LAST_RESULT_DESCRIPTION
+    )
 
 
 class SavedRequestSensor(SavedRequestEntity, RestoreSensor):
