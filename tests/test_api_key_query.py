@@ -11,19 +11,16 @@ import logging
 from typing import Any
 
 from aiohttp import web
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.scene_http_request.const import DOMAIN
-
 from .server import RecordingServer
+from .stored_profile import assert_setup_fails_on_field
 from .test_config_flow import _entry, _suggested, _user_step, closed_port
 from .test_services import add_profile, send, send_error
 
@@ -167,14 +164,7 @@ async def test_bad_stored_key_fails_setup(
     hass: HomeAssistant, options: dict[str, Any], field: str
 ) -> None:
     """A stored API key profile without a name or a value fails the entry."""
-    entry = MockConfigEntry(
-        domain=DOMAIN, title="Bad", data={"name": "Bad"}, options=options
-    )
-    entry.add_to_hass(hass)
-    assert not await hass.config_entries.async_setup(entry.entry_id)
-    assert entry.state is ConfigEntryState.SETUP_ERROR
-    assert entry.reason is not None
-    assert f"({field})" in entry.reason
+    await assert_setup_fails_on_field(hass, options, field)
 
 
 async def test_flow_api_key_errors_and_kept_value(hass: HomeAssistant) -> None:

@@ -11,23 +11,21 @@ from typing import Any
 from unittest.mock import patch
 
 from aiohttp import web
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.scene_http_request import config_flow, oauth
-from custom_components.scene_http_request.const import DOMAIN
 from custom_components.scene_http_request.profile import InvalidProfileError
 
 from .certs import TestCA
 from .proxy import ForwardProxy
 from .server import RecordingServer, start_server
+from .stored_profile import assert_setup_fails_on_field
 from .test_config_flow import _entry, _suggested, _user_step, closed_port
 from .test_services import add_profile, send, send_error
 
@@ -329,17 +327,9 @@ async def test_bad_stored_oauth_fails_setup(
     hass: HomeAssistant, options: dict[str, Any], field: str
 ) -> None:
     """Stored OAuth2 settings that can't be used fail the entry."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Bad",
-        data={"name": "Bad"},
-        options=_oauth("https://auth.example.com/token") | options,
+    await assert_setup_fails_on_field(
+        hass, _oauth("https://auth.example.com/token") | options, field
     )
-    entry.add_to_hass(hass)
-    assert not await hass.config_entries.async_setup(entry.entry_id)
-    assert entry.state is ConfigEntryState.SETUP_ERROR
-    assert entry.reason is not None
-    assert f"({field})" in entry.reason
 
 
 async def test_flow_oauth_errors_kept_secret_and_test_request(

@@ -12,9 +12,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.scene_http_request.const import DOMAIN
 from custom_components.scene_http_request.transport import (
     TlsError,
     TlsSettings,
@@ -23,6 +21,7 @@ from custom_components.scene_http_request.transport import (
 
 from .certs import TestCA
 from .server import ThreadedServer, make_self_signed_cert
+from .stored_profile import assert_setup_fails_on_field
 from .test_services import add_profile, send, send_error
 
 KEY_PASSWORD = "key-SECRET-password"
@@ -279,11 +278,4 @@ async def test_setup_fails_on_bad_stored_tls(
     hass: HomeAssistant, options: dict[str, Any], field: str
 ) -> None:
     """Stored TLS settings that can't be used fail the entry, naming the field."""
-    entry = MockConfigEntry(
-        domain=DOMAIN, title="Bad", data={"name": "Bad"}, options=options
-    )
-    entry.add_to_hass(hass)
-    assert not await hass.config_entries.async_setup(entry.entry_id)
-    assert entry.state is ConfigEntryState.SETUP_ERROR
-    assert entry.reason is not None
-    assert f"corrupt ({field})" in entry.reason
+    await assert_setup_fails_on_field(hass, options, field)
