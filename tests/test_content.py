@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from typing import Any
 
@@ -13,9 +14,9 @@ from custom_components.scene_http_request.content import (
     JSON_PARSE_LIMIT,
     SLICE,
     TEXT_CHARSETS,
+    async_response_headers,
     decode_content,
     parse_content_type,
-    response_headers,
     safe_text,
 )
 
@@ -144,9 +145,9 @@ def test_safe_text(text: str, expected: str) -> None:
     assert safe_text(text) == expected
 
 
-def test_response_headers_group_names_in_any_case() -> None:
+async def test_response_headers_group_names_in_any_case() -> None:
     """X-A and x-a are one header: a list, under the name as first sent."""
-    headers = response_headers(
+    headers = await async_response_headers(
         CIMultiDict(
             [("X-A", "1"), ("Content-Type", "text/plain"), ("x-a", "2"), ("X-A", "3")]
         )
@@ -163,11 +164,26 @@ def test_response_headers_group_names_in_any_case() -> None:
         ([("\udce9", "1")], {"\ufffd": "1"}),
     ],
 )
-def test_response_headers(
+async def test_response_headers(
     sent: list[tuple[str, str]], expected: dict[str, str | list[str]]
 ) -> None:
     """Plain headers pass as they are; repeats become lists, bad bytes U+FFFD."""
-    assert response_headers(CIMultiDict(sent)) == expected
+    assert await async_response_headers(CIMultiDict(sent)) == expected
+
+
+async def test_big_headers_let_other_tasks_run() -> None:
+    """8 MB of headers are worked a slice at a time: the loop runs a task between."""
+    value = "\udcff" * 64_000  # bytes that are not UTF-8, as aiohttp keeps them
+    ran_while_working = asyncio.Event()
+    working = asyncio.ensure_future(
+        async_response_headers(CIMultiDict([("X-A", value)] * 126))
+    )
+    asyncio.get_running_loop().call_soon(ran_while_working.set)
+    await asyncio.sleep(0)
+    assert ran_while_working.is_set()
+    assert not working.done()
+    headers = await working
+    assert headers["X-A"] == ["\ufffd" * 64_000] * 126
 
 
 def test_json_over_the_parse_limit_comes_back_as_text() -> None:

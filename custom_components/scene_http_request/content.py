@@ -7,6 +7,7 @@ and no string that comes out holds a lone surrogate.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import codecs
 from http import HTTPStatus
@@ -159,7 +160,7 @@ def safe_text(text: str) -> str:
 
     aiohttp keeps bytes that are not UTF-8 as lone surrogates.
     """
-    if _SURROGATE_RE.search(text) is None:
+    if text.isascii() or _SURROGATE_RE.search(text) is None:
         return text
     try:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -167,13 +168,19 @@ def safe_text(text: str) -> str:
         return _SURROGATE_RE.sub("\ufffd", text)
 
 
-def response_headers(headers: MultiMapping[str]) -> dict[str, str | list[str]]:
+async def async_response_headers(
+    headers: MultiMapping[str],
+) -> dict[str, str | list[str]]:
     """Return headers as a dict; a repeated name (any case) has a list of values.
 
-    The key is the name as first sent.
+    The key is the name as first sent. Big headers are worked on a slice at a time,
+    here on the event loop, which runs other work between slices: in the executor
+    the loop would wait for the GIL instead (126 x 64 KB of non-UTF-8 bytes held it
+    45 to 55 ms).
     """
     grouped: dict[str, str | list[str]] = {}
     keys: dict[str, str] = {}  # lower-case name -> key in grouped
+    worked = 0
     for raw_name, raw_value in headers.items():
         name, value = safe_text(raw_name), safe_text(raw_value)
         key = keys.setdefault(name.lower(), name)
@@ -183,6 +190,10 @@ def response_headers(headers: MultiMapping[str]) -> dict[str, str | list[str]]:
             existing.append(value)
         else:
             grouped[key] = [existing, value]
+        worked += len(raw_name) + len(raw_value)
+        if worked >= SLICE:
+            worked = 0
+            await asyncio.sleep(0)
     return grouped
 
 

@@ -69,7 +69,12 @@ from .const import (
     PART_VALUE,
     SERVICE_SEND,
 )
-from .content import decode_content, parse_content_type, response_headers, safe_text
+from .content import (
+    async_response_headers,
+    decode_content,
+    parse_content_type,
+    safe_text,
+)
 from .download import Download, async_prepare_download
 from .files import FileBody, MultipartBody, Part
 from .outcome import SendOutcome, report_outcome
@@ -100,10 +105,8 @@ else:
 _BODY_FIELDS = (ATTR_JSON, ATTR_FORM, ATTR_BODY, ATTR_MULTIPART, ATTR_BODY_FILE)
 # Fields that find a saved request: the saved request's own profile is then used.
 _SAVED_REQUEST_KEYS = (ATTR_REQUEST, ATTR_VARIABLES, ATTR_CONFIG_ENTRY_ID)
-# A response with more body or header bytes than these is turned into the action's
-# response in the executor, a slice at a time (content.py), off the event loop.
+# A bigger body is decoded in the executor, a slice at a time (content.py).
 _INLINE_BODY_LIMIT = 1 * MIB
-_INLINE_HEADERS_LIMIT = 64 * 1024
 
 
 def _finite(kind: type[float]) -> Callable[[Any], float]:
@@ -253,15 +256,18 @@ class _Sender:
                 await download.async_discard()
         if not call.return_response:
             return None
+        headers = await async_response_headers(response.headers)
         if saved_to is not None and download is not None:
             return {
-                **response_data(response, profile),
+                **response_data(response, profile, headers),
                 "saved_to": str(saved_to),
                 "saved_bytes": download.size,
             }
-        if _is_big(response):
-            return await hass.async_add_executor_job(response_data, response, profile)
-        return response_data(response, profile)
+        if len(response.body) > _INLINE_BODY_LIMIT:
+            return await hass.async_add_executor_job(
+                response_data, response, profile, headers
+            )
+        return response_data(response, profile, headers)
 
     async def _async_prepare(
         self, data: Mapping[str, Any], report: _Report | None
@@ -509,16 +515,10 @@ def _part(raw: Mapping[str, Any]) -> Part:
     return Part(name, data, raw.get(PART_FILE), filename, content_type)
 
 
-def _is_big(response: Response) -> bool:
-    """Return whether building the response could stall the event loop."""
-    return (
-        len(response.body) > _INLINE_BODY_LIMIT
-        or sum(map(len, response.headers.values())) > _INLINE_HEADERS_LIMIT
-    )
-
-
-def response_data(response: Response, profile: Profile | None) -> dict[str, Any]:
-    """Build the JSON-serializable response of the action."""
+def response_data(
+    response: Response, profile: Profile | None, headers: dict[str, str | list[str]]
+) -> dict[str, Any]:
+    """Build the JSON-serializable response of the action, headers already safe."""
     media_type, charset = parse_content_type(response.headers.get(hdrs.CONTENT_TYPE))
     content, content_encoding = decode_content(response.body, media_type, charset)
     return {
@@ -526,7 +526,7 @@ def response_data(response: Response, profile: Profile | None) -> dict[str, Any]
         "reason": safe_text(response.reason),
         "ok": response.status < 400,  # noqa: PLR2004
         "url": str(response.url),
-        "headers": response_headers(response.headers),
+        "headers": headers,
         "content_type": safe_text(media_type) if media_type else None,
         "content": content,
         "content_encoding": content_encoding,
