@@ -1365,45 +1365,6 @@ def raw_answer(head: bytes, body: bytes = b"") -> RawHandler:
     return handler
 
 
-async def worst_loop_lag(call: Awaitable[Any]) -> tuple[Any, float]:
-    """Await call while a ticker measures the event loop's worst stall (seconds)."""
-    worst = 0.0
-    running = True
-
-    async def tick() -> None:
-        nonlocal worst
-        loop = asyncio.get_running_loop()
-        while running:
-            before = loop.time()
-            await asyncio.sleep(0.005)
-            worst = max(worst, loop.time() - before - 0.005)
-
-    ticker = asyncio.create_task(tick())
-    await asyncio.sleep(0)
-    try:
-        result = await call
-    finally:
-        running = False
-        await ticker
-    return result, worst
-
-
-@pytest.mark.usefixtures("integration")
-async def test_punycode_charset_does_not_block_the_loop(
-    hass: HomeAssistant, servers: Servers
-) -> None:
-    """charset=punycode decodes in quadratic time: it is ignored (UTF-8 is used)."""
-    body = b"a" * 200_000
-    server = await servers.raw(
-        raw_answer(
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=punycode\r\n", body
-        )
-    )
-    response, lag = await worst_loop_lag(send(hass, url=server.url("/")))
-    assert response["content"] == body.decode()
-    assert lag < 0.05, f"the loop stalled {lag * 1000:.0f} ms"
-
-
 @pytest.mark.usefixtures("integration")
 @pytest.mark.parametrize(
     ("charset", "body", "content"),
