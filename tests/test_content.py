@@ -208,3 +208,24 @@ def test_big_bodies_decode_a_slice_at_a_time() -> None:
     assert content == base64.b64encode(binary).decode()
     broken = body[:-1]  # cut in the middle of the last character
     assert decode_content(broken, "text/plain", None)[1] == "base64"
+
+
+@pytest.mark.parametrize(
+    ("charset", "expected"),
+    [
+        (None, "ab" * SLICE),
+        ("utf-8", "ab" * SLICE),
+        ("us-ascii", "ab" * SLICE),
+        # In UTF-16 the same ASCII bytes are other characters: not decoded as ASCII.
+        ("utf-16le", ("ab" * SLICE).encode().decode("utf-16le")),
+        # ESC $ B switches ISO-2022-JP to JIS X 0208, all in ASCII bytes.
+        ("iso-2022-jp", ("\x1b$B" + "F|" * SLICE).encode().decode("iso-2022-jp")),
+    ],
+)
+def test_ascii_bodies_decode_in_their_charset(
+    charset: str | None, expected: str
+) -> None:
+    """A body of ASCII bytes is decoded at once only where ASCII means itself."""
+    body = expected.encode(charset or "utf-8")
+    assert body.isascii()
+    assert decode_content(body, "text/plain", charset) == (expected, None)

@@ -27,6 +27,8 @@ JSON_PARSE_LIMIT = 512 * 1024
 # The most bytes one decoding step works on.
 SLICE = 256 * 1024
 _UTF8 = frozenset({"utf-8", "utf8"})
+# Charsets in which ASCII bytes stand for themselves, whatever follows.
+_ASCII_SUPERSETS = _UTF8 | {"us-ascii", "ascii"}
 # Text encodings a body may be declared in (WHATWG labels that Python decodes in
 # linear time). Any other charset (utf-7, punycode, rot13, zlib, ...) is ignored.
 TEXT_CHARSETS = frozenset(
@@ -120,6 +122,8 @@ def decode_content(
                 return json_loads(source), None
             except ValueError:
                 pass
+    if (charset is None or charset in _ASCII_SUPERSETS) and body.isascii():
+        return body.decode("ascii"), None  # one copy at memory speed, no slices
     text = _decode_text(body, charset)
     if text is None:
         return _base64(body)
