@@ -122,8 +122,11 @@ def decode_content(
                 return json_loads(source), None
             except ValueError:
                 pass
-    if (charset is None or charset in _ASCII_SUPERSETS) and body.isascii():
-        return body.decode("ascii"), None  # one copy at memory speed, no slices
+    if charset is None or charset in _ASCII_SUPERSETS:
+        try:  # all ASCII: one copy at memory speed, no slices
+            return body.decode("ascii"), None
+        except UnicodeDecodeError:
+            pass  # stops at the first other byte
     text = _decode_text(body, charset)
     if text is None:
         return _base64(body)
