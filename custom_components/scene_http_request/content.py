@@ -167,7 +167,7 @@ def safe_text(text: str) -> str:
 
     aiohttp keeps bytes that are not UTF-8 as lone surrogates.
     """
-    if text.isascii() or _SURROGATE_RE.search(text) is None:
+    if _SURROGATE_RE.search(text) is None:
         return text
     try:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
