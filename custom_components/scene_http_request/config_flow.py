@@ -88,6 +88,7 @@ from .const import (
 )
 from .content import status_line
 from .profile import (
+    SECRET_OPTIONS,
     InvalidProfileError,
     Profile,
     SceneHttpRequestConfigEntry,
@@ -117,15 +118,7 @@ _LOGGER = logging.getLogger(__name__)
 PLACEHOLDER_TEST_RESULT: Final = "test_result"
 # Translations may not contain URLs (hassfest); the example comes in a placeholder.
 IDENTITY_PLACEHOLDERS: Final = {"example_url": "https://api.example.com/v1/"}
-SECRET_KEYS: Final = (
-    CONF_PASSWORD,
-    CONF_TOKEN,
-    CONF_CLIENT_KEY_PEM,
-    CONF_CLIENT_KEY_PASSWORD,
-    CONF_QUERY_VALUE,
-    CONF_PROXY_PASSWORD,
-    CONF_CLIENT_SECRET,
-)
+_TRIMMED_SECRETS: Final = frozenset({CONF_TOKEN, CONF_CLIENT_KEY_PEM})
 _PEM_TEXT: Final = TextSelector(TextSelectorConfig(multiline=True))
 _SECRET_TEXT: Final = TextSelector(
     TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="new-password")
@@ -389,22 +382,17 @@ def _validate_settings(
 
 
 def _typed_secrets(user_input: Mapping[str, Any]) -> dict[str, str]:
-    """Return the secrets typed in a settings form (blank fields are left out)."""
+    """Return the secrets typed in a settings form (blank fields are left out).
+
+    A token and a PEM key are trimmed; a password is kept exactly as typed.
+    """
     typed: dict[str, str] = {}
-    if password := str(user_input.get(CONF_PASSWORD) or ""):
-        typed[CONF_PASSWORD] = password
-    if token := str(user_input.get(CONF_TOKEN) or "").strip():
-        typed[CONF_TOKEN] = token
-    if proxy_password := str(user_input.get(CONF_PROXY_PASSWORD) or ""):
-        typed[CONF_PROXY_PASSWORD] = proxy_password
-    if client_secret := str(user_input.get(CONF_CLIENT_SECRET) or ""):
-        typed[CONF_CLIENT_SECRET] = client_secret
-    if query_value := str(user_input.get(CONF_QUERY_VALUE) or ""):
-        typed[CONF_QUERY_VALUE] = query_value
-    if key_pem := str(user_input.get(CONF_CLIENT_KEY_PEM) or "").strip():
-        typed[CONF_CLIENT_KEY_PEM] = key_pem
-    if key_password := str(user_input.get(CONF_CLIENT_KEY_PASSWORD) or ""):
-        typed[CONF_CLIENT_KEY_PASSWORD] = key_password
+    for key in SECRET_OPTIONS:
+        value = str(user_input.get(key) or "")
+        if key in _TRIMMED_SECRETS:
+            value = value.strip()
+        if value:
+            typed[key] = value
     return typed
 
 
@@ -413,7 +401,7 @@ def _without_secrets(values: Mapping[str, Any]) -> dict[str, Any]:
     return {
         key: value
         for key, value in values.items()
-        if key not in SECRET_KEYS and key != CONF_TEST_REQUEST
+        if key not in SECRET_OPTIONS and key != CONF_TEST_REQUEST
     }
 
 
@@ -446,7 +434,7 @@ class _SettingsFlow(ConfigEntryBaseFlow):
         if user_input is not None:
             self._flow_secrets.update(_typed_secrets(user_input))
             secrets = {
-                key: str(stored[key]) for key in SECRET_KEYS if stored.get(key)
+                key: str(stored[key]) for key in SECRET_OPTIONS if stored.get(key)
             } | self._flow_secrets
             options, errors = _validate_settings(user_input, secrets)
             profile = None

@@ -12,40 +12,17 @@ from typing import Any, Final
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .const import (
     ATTR_BODY,
     ATTR_URL,
-    CONF_CLIENT_ID,
-    CONF_CLIENT_KEY_PASSWORD,
-    CONF_CLIENT_KEY_PEM,
-    CONF_CLIENT_SECRET,
     CONF_HEADER_VALUE,
-    CONF_PROXY_PASSWORD,
-    CONF_PROXY_USERNAME,
-    CONF_QUERY_VALUE,
     SUBENTRY_REQUEST,
 )
-from .profile import SceneHttpRequestConfigEntry
+from .profile import ACCOUNT_OPTIONS, SECRET_OPTIONS, SceneHttpRequestConfigEntry
 
-TO_REDACT: Final = frozenset(
-    {
-        CONF_HEADER_VALUE,
-        CONF_USERNAME,
-        CONF_PASSWORD,
-        CONF_TOKEN,
-        ATTR_BODY,
-        CONF_CLIENT_KEY_PEM,
-        CONF_CLIENT_KEY_PASSWORD,
-        CONF_QUERY_VALUE,
-        CONF_PROXY_USERNAME,
-        CONF_PROXY_PASSWORD,
-        CONF_CLIENT_ID,
-        CONF_CLIENT_SECRET,
-    }
-)
+TO_REDACT: Final = SECRET_OPTIONS | ACCOUNT_OPTIONS | {CONF_HEADER_VALUE, ATTR_BODY}
 REDACTED: Final = "**REDACTED**"
 
 

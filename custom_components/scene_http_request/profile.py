@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
@@ -72,6 +72,22 @@ from .url import (
 from .validation import is_allowed_header, is_encodable, is_header_value
 
 type SceneHttpRequestConfigEntry = ConfigEntry["Profile"]
+
+# The options a profile keeps secret: never sent back to a form (a blank field
+# keeps the stored value), redacted in diagnostics, masked in test answers.
+SECRET_OPTIONS: Final = frozenset(
+    {
+        CONF_PASSWORD,
+        CONF_TOKEN,
+        CONF_CLIENT_SECRET,
+        CONF_CLIENT_KEY_PEM,
+        CONF_CLIENT_KEY_PASSWORD,
+        CONF_QUERY_VALUE,
+        CONF_PROXY_PASSWORD,
+    }
+)
+# Not secrets, but they name an account: redacted in diagnostics as well.
+ACCOUNT_OPTIONS: Final = frozenset({CONF_USERNAME, CONF_CLIENT_ID, CONF_PROXY_USERNAME})
 
 
 class InvalidProfileError(ValueError):
