@@ -122,7 +122,7 @@ async def test_new_saved_request_adds_entities(
             "method": "GET",
             "url": "arrived",
             "body_type": "none",
-            "fail_on_http_error": True,
+            "advanced": {"fail_on_http_error": True},
             "try_it": False,
         },
     )

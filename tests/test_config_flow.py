@@ -27,7 +27,7 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.scene_http_request import config_flow
+from custom_components.scene_http_request import client, config_flow
 from custom_components.scene_http_request.client import RequestError
 from custom_components.scene_http_request.const import (
     AUTH_TYPES,
@@ -595,7 +595,7 @@ async def test_test_request_unexpected_error(
     """An unexpected exception is logged and shown as unknown."""
     result = await _user_step(hass, "Example", "https://api.example.com/")
     with patch.object(
-        config_flow.HttpClient,
+        client.HttpClient,
         "async_request",
         autospec=True,
         side_effect=RuntimeError("boom"),
@@ -626,7 +626,7 @@ async def test_test_request_error_mapping(
     """Every client error maps to a form error."""
     result = await _user_step(hass, "Example", "https://api.example.com/")
     with patch.object(
-        config_flow.HttpClient,
+        client.HttpClient,
         "async_request",
         autospec=True,
         side_effect=RequestError(key, "api.example.com"),
@@ -641,7 +641,7 @@ async def test_test_request_uses_profile_defaults(hass: HomeAssistant) -> None:
     """The test request is built from the profile like a runtime request."""
     result = await _user_step(hass, "Example", "https://api.example.com/v1")
     with patch.object(
-        config_flow.HttpClient,
+        client.HttpClient,
         "async_request",
         autospec=True,
         side_effect=RequestError("timeout", "x"),

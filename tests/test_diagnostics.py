@@ -118,7 +118,7 @@ async def test_diagnostics_redact_secrets(
         assert secret not in dump
     saved = diagnostics["saved_requests"][0]  # type: ignore[index]
     assert saved["title"] == "Left home"
-    assert saved["data"]["url"] == "hook/{{ who }}?**REDACTED**"
+    assert saved["data"]["url"] == "**REDACTED**"
     assert saved["data"]["params"] == [{"name": "key", "value": "**REDACTED**"}]
     assert "X-Api-Key" in dump
     assert "Cookie" in dump
@@ -133,14 +133,28 @@ async def test_diagnostics_redact_secrets(
     assert entry.options["headers"][0]["value"] == HEADER_SECRET
 
 
-def test_saved_request_url_without_query() -> None:
-    """A URL without a query is shown whole."""
-    shown = diagnostics._saved_request(
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("hook/{{ who }}", "**REDACTED**"),
+        (
+            "https://maker.ifttt.com/trigger/left_home/with/key/IFTTT-KEY-1",
+            "https://maker.ifttt.com/**REDACTED**",
+        ),
+        ("http://10.0.0.2:8080/api?key=K-1", "http://10.0.0.2:8080/**REDACTED**"),
+        ("https://[::1]/x;key=K-2", "https://[::1]/**REDACTED**"),
+        ("{{ base }}/x", "**REDACTED**"),
+        ("http://[bad", "**REDACTED**"),
+    ],
+)
+def test_saved_request_url_keeps_scheme_and_host(url: str, shown: str) -> None:
+    """A saved URL keeps its scheme and host only; a relative one nothing."""
+    redacted = diagnostics._saved_request(
         ConfigSubentry(
-            data=MappingProxyType(request_data("x", "hook/{{ who }}")),
+            data=MappingProxyType(request_data("x", url)),
             subentry_type="request",
             title="x",
             unique_id=None,
         )
     )
-    assert shown["data"]["url"] == "hook/{{ who }}"
+    assert redacted["data"]["url"] == shown

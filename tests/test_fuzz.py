@@ -2,7 +2,7 @@
 
 Hypothesis runs derandomized with no example database, so every run (and CI)
 tries the same examples. The validation property calls the schema and
-`build_request` directly (no network); the network property sends through the real
+`request.prepare` directly (no network); the network property sends through the real
 client to a raw server on 127.0.0.1 that records the bytes it receives.
 """
 
@@ -35,7 +35,7 @@ from custom_components.scene_http_request.const import (
     MIN_TIMEOUT,
     SERVICE_SEND,
 )
-from custom_components.scene_http_request.profile import Profile
+from custom_components.scene_http_request.request import Prepared, prepare
 from custom_components.scene_http_request.validation import header_value_to_str
 
 from .server import RawServer
@@ -186,7 +186,7 @@ def typed_fields(entry_ids: list[str]) -> dict[str, st.SearchStrategy[Any]]:
 def action_data(draw: st.DrawFn, entry_ids: list[str]) -> dict[str, Any]:
     """Random data for scene_http_request.send.
 
-    Most examples have fields of the right type (so they reach build_request);
+    Most examples have fields of the right type (so they reach prepare);
     the rest carry junk in some fields, or an unknown field, for the schema.
     """
     fields = typed_fields(entry_ids)
@@ -243,11 +243,9 @@ def has_lone_surrogate(value: Any) -> bool:
     return False
 
 
-def assert_well_formed(
-    built: tuple[Request, Profile | None], data: dict[str, Any]
-) -> None:
+def assert_well_formed(built: Prepared, data: dict[str, Any]) -> None:
     """Check a request the validation path accepted."""
-    options, profile = built
+    options, profile = built.request, built.profile
     url = options.url
     assert isinstance(url, URL)
     assert url.absolute
@@ -287,10 +285,10 @@ def assert_well_formed(
 async def test_validation_accepts_clean_requests_only(
     hass: HomeAssistant, profiles: list[str]
 ) -> None:
-    """SEND_SCHEMA + build_request give a clean request or a validation error.
+    """SEND_SCHEMA + prepare give a clean request or a validation error.
 
     Hypothesis runs synchronously inside this test's event loop: the schema and
-    build_request are synchronous and do no I/O, so nothing needs the loop.
+    prepare are synchronous and do no I/O, so nothing needs the loop.
     """
     outcomes: dict[str, int] = {}
     examples = 500
@@ -300,7 +298,7 @@ async def test_validation_accepts_clean_requests_only(
     def check(data: dict[str, Any]) -> None:
         try:
             validated = services.SEND_SCHEMA(data)
-            options = services.build_request(hass, validated)
+            options = prepare(hass, validated)
         except ServiceValidationError as err:
             outcome = f"refused:{err.translation_key or 'no key'}"
         except vol.Invalid:
@@ -451,7 +449,7 @@ async def test_network_never_sends_crlf(
 
     async def call(data: dict[str, Any]) -> Request:
         # The same validation the action runs, to know what should be sent.
-        options, _ = services.build_request(hass, services.SEND_SCHEMA(data))
+        options = prepare(hass, services.SEND_SCHEMA(data)).request
         await hass.services.async_call(
             DOMAIN, SERVICE_SEND, data, blocking=True, return_response=True
         )
@@ -524,7 +522,7 @@ def test_body_with_lone_surrogate_is_refused(
     """A body UTF-8 cannot encode is a validation error (was UnicodeEncodeError)."""
     data = services.SEND_SCHEMA({"url": "http://127.0.0.1/", "method": "POST", **body})
     with pytest.raises(ServiceValidationError) as info:
-        services.build_request(hass, data)
+        prepare(hass, data)
     assert info.value.translation_domain == DOMAIN
     assert info.value.translation_key
 
@@ -606,4 +604,4 @@ def test_lone_surrogate_in_url_or_params_is_refused(
     """Text that UTF-8 cannot encode in the URL or params is refused, not dropped."""
     validated = services.SEND_SCHEMA({"url": "http://127.0.0.1/", **data})
     with pytest.raises(ServiceValidationError):
-        services.build_request(hass, validated)
+        prepare(hass, validated)

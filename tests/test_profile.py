@@ -11,9 +11,7 @@ from custom_components.scene_http_request.const import MAX_RESPONSE_SIZE_LIMIT
 from custom_components.scene_http_request.profile import (
     InvalidProfileError,
     Profile,
-    match_profile,
     profile_from_entry,
-    request_for,
 )
 
 # ------------------------------------------------------------- profile_from_entry
@@ -65,8 +63,8 @@ def test_profile_from_entry_defaults() -> None:
     assert profile.timeout is None
     assert profile.verify_ssl is None
     assert profile.max_response_size is None
-    assert profile.scoped_headers() == ()
-    assert profile.digest_auth() is None
+    assert profile.scoped_headers == ()
+    assert profile.digest_auth is None
     assert profile_from_entry("e", "Empty", {"base_url": ""}, {}).base_url is None
 
 
@@ -96,8 +94,8 @@ def test_credentials(
 ) -> None:
     """A profile's headers and credentials become scoped headers or digest auth."""
     profile = profile_from_entry("e", "t", {}, options)
-    assert profile.scoped_headers() == scoped
-    assert profile.digest_auth() == digest
+    assert profile.scoped_headers == scoped
+    assert profile.digest_auth == digest
 
 
 def test_header_lookup_ignores_case() -> None:
@@ -105,8 +103,7 @@ def test_header_lookup_ignores_case() -> None:
     profile = profile_from_entry(
         "e", "t", {}, {"headers": [{"name": "content-TYPE", "value": "text/csv"}]}
     )
-    assert profile.header("Content-Type") == "text/csv"
-    assert profile.header("Accept") is None
+    assert profile.content_type == "text/csv"
 
 
 class _Unprintable:
@@ -225,100 +222,3 @@ def test_covers_root_and_no_base_url() -> None:
     anywhere = _profile(None)
     assert anywhere.covers(URL("https://x.com/"))
     assert anywhere.covers(URL("http://10.0.0.1:8080/a"))
-
-
-# ------------------------------------------------------------------ match_profile
-
-
-@pytest.fixture
-def profiles() -> list[Profile]:
-    """Profiles on one host at several depths, another host and no base URL."""
-    return [
-        _profile(None, "anywhere"),
-        _profile("https://api.example.com/", "root"),
-        _profile("https://api.example.com/v1/", "v1"),
-        _profile("https://api.example.com/v1beta/", "v1beta"),
-        _profile("https://api.example.com/v1/admin/", "admin"),
-        _profile("https://other.example.com/", "other"),
-    ]
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("https://api.example.com/v1/users", "v1"),
-        ("https://api.example.com/v1", "v1"),
-        ("https://api.example.com/v1/admin", "admin"),
-        ("https://api.example.com/v1/admin/x", "admin"),
-        ("https://api.example.com/v1/administrator", "v1"),
-        ("https://api.example.com/v1beta/x", "v1beta"),
-        ("https://api.example.com/v10/x", "root"),
-        ("https://api.example.com/", "root"),
-        ("https://OTHER.example.com/x", "other"),
-        ("http://api.example.com/v1/", None),
-        ("https://unknown.example.com/", None),
-    ],
-)
-def test_match_profile_longest_prefix(
-    profiles: list[Profile], url: str, expected: str | None
-) -> None:
-    """The longest base URL on a segment boundary wins, whatever the order."""
-    for ordering in (profiles, list(reversed(profiles))):
-        match = match_profile(ordering, URL(url))
-        assert (match.title if match else None) == expected
-
-
-def test_match_profile_without_profiles() -> None:
-    """No profile, or only profiles without a base URL, match nothing."""
-    assert match_profile([], URL("https://x.com/")) is None
-    assert match_profile([_profile(None)], URL("https://x.com/")) is None
-
-
-# ---------------------------------------------------------------------- request_for
-
-
-def _request(profile: Profile | None, **settings: Any) -> Any:
-    return request_for(
-        profile,
-        method="GET",
-        url=URL("https://x.com/a"),
-        headers={},
-        settings={"allow_redirects": True, "retries": 0, **settings},
-    )
-
-
-def _limits(profile: Profile | None, **settings: Any) -> tuple[float, bool, int]:
-    request = _request(profile, **settings)
-    return request.timeout, request.verify_ssl, request.max_response_size
-
-
-def test_request_for_call_then_profile_then_default() -> None:
-    """The call's value wins, then the profile's, then the integration default."""
-    assert _limits(None) == (10.0, True, 1024 * 1024)
-    bare = _profile("https://x.com/")
-    assert _limits(bare) == (10.0, True, 1024 * 1024)
-    tuned = profile_from_entry(
-        "t",
-        "t",
-        {"base_url": "https://x.com/"},
-        {"timeout": 3, "verify_ssl": False, "max_response_size": 2048},
-    )
-    assert _limits(tuned) == (3.0, False, 2048)
-    assert _limits(tuned, timeout=7.5, verify_ssl=True, max_response_size=99) == (
-        7.5,
-        True,
-        99,
-    )
-    assert _limits(tuned, timeout=None) == (3.0, False, 2048)
-    assert _limits(None, verify_ssl=False) == (10.0, False, 1024 * 1024)
-
-
-def test_request_for_carries_credentials_and_settings() -> None:
-    """The profile's credentials and the call's redirect and retry settings."""
-    profile = profile_from_entry("t", "t", {}, {"auth_type": "bearer", "token": "tok"})
-    request = _request(profile, allow_redirects=False, retries=3)
-    assert request.scoped_headers == (("Authorization", "Bearer tok"),)
-    assert request.digest_auth is None
-    assert request.allow_redirects is False
-    assert request.retries == 3
-    assert _request(None).scoped_headers == ()

@@ -19,7 +19,8 @@ from yarl import URL
 
 from custom_components.scene_http_request import download
 from custom_components.scene_http_request.const import DOMAIN, SERVICE_SEND
-from custom_components.scene_http_request.services import SEND_SCHEMA, build_request
+from custom_components.scene_http_request.request import prepare
+from custom_components.scene_http_request.services import SEND_SCHEMA
 
 from .files_helpers import MIB, Place, open_fds_on, place, send, send_error
 from .server import RawServer
@@ -394,18 +395,18 @@ async def test_symlinked_directory_escaping(
 async def test_size_limits(hass: HomeAssistant, place: Place) -> None:
     """save_to defaults to 100 MiB and allows 2 GiB; in memory stays at 50 MiB."""
     base = {"url": "http://127.0.0.1:1/"}
-    request, _ = build_request(hass, SEND_SCHEMA({**base, "save_to": "www/"}))
+    request = prepare(hass, SEND_SCHEMA({**base, "save_to": "www/"})).request
     assert request.max_response_size == 100 * MIB
-    request, _ = build_request(
+    request = prepare(
         hass, SEND_SCHEMA({**base, "save_to": "www/", "max_response_size": 2048 * MIB})
-    )
+    ).request
     assert request.max_response_size == 2048 * MIB
     with pytest.raises(ServiceValidationError) as info:
-        build_request(hass, SEND_SCHEMA({**base, "max_response_size": 50 * MIB + 1}))
+        prepare(hass, SEND_SCHEMA({**base, "max_response_size": 50 * MIB + 1}))
     assert info.value.translation_key == "max_response_size_too_large"
-    request, _ = build_request(
+    request = prepare(
         hass, SEND_SCHEMA({**base, "max_response_size": 50 * MIB})
-    )
+    ).request
     assert request.max_response_size == 50 * MIB
 
 

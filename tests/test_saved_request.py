@@ -45,9 +45,10 @@ async def call_error(hass: HomeAssistant, **data: Any) -> HomeAssistantError:
 # ------------------------------------------------------------------------ model
 
 
-def test_stored_data_round_trip() -> None:
-    """Stored data becomes a SavedRequest with every part."""
+async def test_stored_data_round_trip(hass: HomeAssistant) -> None:
+    """Stored data becomes a SavedRequest with every part, templates compiled."""
     saved = saved_request_from_data(
+        hass,
         "entry",
         "sub",
         request_data(
@@ -69,6 +70,7 @@ def test_stored_data_round_trip() -> None:
     assert saved.timeout == 5.0
     assert saved.retries == 2
     assert saved.fail_on_http_error is True
+    assert set(saved.templates) == {"hook/{{ who }}", '{"who": "{{ who }}"}'}
 
 
 @pytest.mark.parametrize(
@@ -94,17 +96,19 @@ def test_stored_data_round_trip() -> None:
         ({"retries": 11}, "retries"),
     ],
 )
-def test_corrupt_stored_data(fields: dict[str, Any], key: str) -> None:
+async def test_corrupt_stored_data(
+    hass: HomeAssistant, fields: dict[str, Any], key: str
+) -> None:
     """Each corrupt field is named."""
     with pytest.raises(InvalidProfileError, match=key):
-        saved_request_from_data("e", "s", request_data("x", "/") | fields)
+        saved_request_from_data(hass, "e", "s", request_data("x", "/") | fields)
 
 
-def test_rows_may_be_absent() -> None:
+async def test_rows_may_be_absent(hass: HomeAssistant) -> None:
     """Stored data without headers or params has none."""
     data = request_data("x", "/") | {"headers": None}
     del data["params"]
-    saved = saved_request_from_data("e", "s", data)
+    saved = saved_request_from_data(hass, "e", "s", data)
     assert saved.headers == saved.params == ()
 
 

@@ -53,9 +53,13 @@ async def submit(hass: HomeAssistant, flow_id: str, **fields: Any) -> dict[str, 
         "method": "GET",
         "url": "hook",
         "body_type": "none",
-        "fail_on_http_error": True,
         "try_it": False,
     } | fields
+    advanced = {"fail_on_http_error": True}
+    for key in ("timeout", "retries", "fail_on_http_error"):
+        if key in values:
+            advanced[key] = values.pop(key)
+    values["advanced"] = advanced
     result = await hass.config_entries.subentries.async_configure(flow_id, values)
     return dict(result)
 
@@ -354,7 +358,7 @@ async def test_try_it_failures(
     """Client failures map to the form's errors; anything else is unknown."""
     form = await start(hass, entry)
     with patch(
-        "custom_components.scene_http_request.subentry_flow.HttpClient.async_request",
+        "custom_components.scene_http_request.client.HttpClient.async_request",
         side_effect=raised,
     ):
         result = await submit(hass, form["flow_id"], try_it=True)

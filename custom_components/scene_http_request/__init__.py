@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 
 from homeassistant.config_entries import (
     SIGNAL_CONFIG_ENTRY_CHANGED,
@@ -24,7 +26,8 @@ from .profile import (
     async_with_transport,
     profile_from_entry,
 )
-from .saved_request import saved_requests
+from .runtime import shared
+from .saved_request import parse_saved_requests
 from .services import async_setup_services
 from .transport import TlsError
 
@@ -53,14 +56,20 @@ async def async_setup_entry(
         profile = profile_from_entry(
             entry.entry_id, entry.title, entry.data, entry.options
         )
-        requests = saved_requests(entry)
-        entry.runtime_data = await async_with_transport(hass, profile)
+        requests = parse_saved_requests(hass, entry.entry_id, entry.subentries.values())
+        profile = await async_with_transport(
+            hass, replace(profile, requests=requests), shared(hass).client
+        )
     except (InvalidProfileError, TlsError) as err:
         raise ConfigEntryError(
             translation_domain=DOMAIN,
             translation_key="invalid_profile",
             translation_placeholders={"field": str(err)},
         ) from None
+    entry.runtime_data = profile
+    index = shared(hass).index
+    index.add(profile)
+    entry.async_on_unload(partial(index.remove, entry.entry_id))
     if not requests:
         remove_profile_device(hass, entry.entry_id)
     entry.async_on_unload(

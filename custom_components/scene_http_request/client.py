@@ -14,7 +14,6 @@ query string: only the method, the host, the status and timings.
 from __future__ import annotations
 
 import asyncio
-import base64
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import AbstractAsyncContextManager, aclosing
 from dataclasses import dataclass
@@ -123,7 +122,7 @@ class Route:
     # A forward proxy for every hop (https through CONNECT), and its credentials:
     # aiohttp sends those to the proxy only.
     proxy: URL | None = None
-    proxy_auth: tuple[str, str] | None = None  # username and password
+    proxy_auth: aiohttp.BasicAuth | None = None
     scoped_query: tuple[str, str] | None = None  # an API key's name and value
     # A bearer token for the request's origin; refreshed once on a 401 from it.
     token_source: TokenSource | None = None
@@ -132,6 +131,10 @@ class Route:
         """Return what aiohttp's ssl= takes for a request's verify_ssl."""
         context = self.verify_context if verify_ssl else self.no_verify_context
         return verify_ssl if context is None else context
+
+
+# The route of a request without a profile, or of one with no transport settings.
+NO_ROUTE = Route()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -147,8 +150,8 @@ class Request:
     # Sent to the origin of url only: a profile's headers and credentials.
     scoped_headers: tuple[tuple[str, str], ...] = ()
     digest_auth: tuple[str, str] | None = None  # username and password
-    # A profile's TLS, proxy, query key and token source; None when it has none.
-    route: Route | None = None
+    # A profile's TLS, proxy, query key and token source.
+    route: Route = NO_ROUTE
     timeout: float
     verify_ssl: bool
     allow_redirects: bool
@@ -235,8 +238,7 @@ class HttpClient:
             attempt += 1
             try:
                 async with asyncio.timeout(request.timeout):
-                    route = request.route
-                    if route is None or (source := route.token_source) is None:
+                    if (source := request.route.token_source) is None:
                         answer = await self._async_attempt(request)
                     else:
                         answer = await self._async_authorized_attempt(request, source)
@@ -304,7 +306,7 @@ class HttpClient:
             headers, digest_auth = _hop_headers(
                 request, call_headers, same_origin=same_origin, token=token
             )
-            query = None if route is None or not same_origin else route.scoped_query
+            query = route.scoped_query if same_origin else None
             answer = await self._async_hop(
                 request, _Hop(method, url, body, headers, digest_auth, query)
             )
@@ -316,7 +318,7 @@ class HttpClient:
                 raise RequestError(
                     "invalid_redirect", host_for_messages(request.url)
                 ) from None
-            if route is not None and route.scoped_query is not None:
+            if route.scoped_query is not None:
                 url = _without_param(url, route.scoped_query[0])
             same_origin = origin_of(url) == origin_of(request.url)
             if _redirect_drops_body(answer.status, method):
@@ -343,12 +345,7 @@ class HttpClient:
         if hop.digest_auth is not None:
             digest = aiohttp.DigestAuthMiddleware(*hop.digest_auth)
             middlewares = (*self._middlewares, digest)
-        headers, proxy_headers, proxy = hop.headers, None, None
-        ssl_setting: ssl.SSLContext | bool = request.verify_ssl
-        if (route := request.route) is not None:
-            ssl_setting, proxy = route.ssl(request.verify_ssl), route.proxy
-            if route.proxy_auth is not None:
-                headers, proxy_headers = _with_proxy_auth(hop, route.proxy_auth)
+        route = request.route
         sent_url = hop.url
         if hop.query is not None and hop.query[0] not in hop.url.query:
             sent_url = hop.url.extend_query((hop.query,))
@@ -356,13 +353,13 @@ class HttpClient:
             async with self._session.request(
                 hop.method,
                 sent_url,
-                headers=headers,
+                headers=hop.headers,
                 data=data,
                 allow_redirects=False,
-                ssl=ssl_setting,
+                ssl=route.ssl(request.verify_ssl),
                 middlewares=middlewares,
-                proxy=proxy,
-                proxy_headers=proxy_headers,
+                proxy=route.proxy,
+                proxy_auth=route.proxy_auth,
                 timeout=_NO_CLIENT_TIMEOUT,
                 auto_decompress=not _SELF_INFLATE,
             ) as response:
@@ -376,7 +373,9 @@ class HttpClient:
                     return _Redirect(response.status, location)
                 body = await _async_read_body(response, hop.method, request, hop.url)
         except (aiohttp.ClientError, OSError, zlib.error) as err:
-            raise _failure(err, hop.url, request.max_response_size, proxy) from None
+            raise _failure(
+                err, hop.url, request.max_response_size, route.proxy
+            ) from None
         # Test doubles of aiohttp's response (aioclient_mock) have no reason.
         reason = getattr(response, "reason", None) or ""
         return _Answer(response.status, reason, hop.url, response.headers, body)
@@ -477,23 +476,6 @@ def _with_accept_encoding(headers: CIMultiDict[str]) -> CIMultiDict[str]:
         headers = CIMultiDict(headers)
         headers[hdrs.ACCEPT_ENCODING] = ACCEPT_ENCODING
     return headers
-
-
-def _with_proxy_auth(
-    hop: _Hop, credentials: tuple[str, str]
-) -> tuple[Mapping[str, str], dict[str, str] | None]:
-    """Return the hop's headers and proxy headers with the proxy's credentials.
-
-    An https hop goes through CONNECT: the credentials go in that request only.
-    A plain http hop is sent to the proxy itself, which takes them off.
-    """
-    pair = base64.b64encode(":".join(credentials).encode()).decode("ascii")
-    value = f"Basic {pair}"
-    if hop.url.scheme == "https":
-        return hop.headers, {hdrs.PROXY_AUTHORIZATION: value}
-    headers = CIMultiDict(hop.headers)
-    headers[hdrs.PROXY_AUTHORIZATION] = value
-    return headers, None
 
 
 def _failure(

@@ -31,7 +31,6 @@ from homeassistant.const import (
     CONF_VERIFY_SSL,
 )
 from homeassistant.core import callback
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -47,10 +46,10 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .client import HttpClient, RequestError
+from .client import RequestError
 from .const import (
-    ATTR_ALLOW_REDIRECTS,
     ATTR_RETRIES,
+    ATTR_URL,
     AUTH_API_KEY_QUERY,
     AUTH_BASIC,
     AUTH_BEARER,
@@ -86,7 +85,7 @@ from .const import (
     MIN_TIMEOUT,
     SUBENTRY_REQUEST,
 )
-from .content import status_line
+from .content import mask, secret_forms, status_line
 from .profile import (
     SECRET_OPTIONS,
     InvalidProfileError,
@@ -94,8 +93,9 @@ from .profile import (
     SceneHttpRequestConfigEntry,
     async_with_transport,
     profile_from_entry,
-    request_for,
 )
+from .request import prepare
+from .runtime import shared
 from .subentry_flow import SavedRequestFlow
 from .transport import TlsError
 from .url import (
@@ -135,8 +135,6 @@ _TEST_ERRORS: Final = {
 _AUTH_FAILURE_STATUSES: Final = frozenset(
     {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN}
 )
-# The test request follows redirects like the action does, and never retries.
-_TEST_REQUEST_SETTINGS: Final = {ATTR_ALLOW_REDIRECTS: True, ATTR_RETRIES: 0}
 
 IDENTITY_SCHEMA: Final = vol.Schema(
     {
@@ -468,7 +466,8 @@ class _SettingsFlow(ConfigEntryBaseFlow):
             field = str(err) if str(err) in _SETTINGS_FIELDS else "base"
             return None, {field: "invalid_text"}
         try:
-            return await async_with_transport(self.hass, profile), {}
+            client = shared(self.hass).client
+            return await async_with_transport(self.hass, profile, client), {}
         except TlsError as err:
             return profile, {err.field: err.key}
 
@@ -482,16 +481,12 @@ class _SettingsFlow(ConfigEntryBaseFlow):
         try:
             if profile.base_url is None:
                 return "", {CONF_TEST_REQUEST: "no_base_url"}
-            client = HttpClient(async_get_clientsession(self.hass))
-            result = await client.async_request(
-                request_for(
-                    profile,
-                    method="GET",
-                    url=profile.base_url,
-                    headers={},
-                    settings=_TEST_REQUEST_SETTINGS,
-                )
+            test = prepare(
+                self.hass,
+                {ATTR_URL: str(profile.base_url), ATTR_RETRIES: 0},
+                profile=profile,
             )
+            result = await shared(self.hass).client.async_request(test.request)
         except RequestError as err:
             reason = _TEST_ERRORS.get(str(err.translation_key), "cannot_connect")
             _LOGGER.debug("Test request for profile %s failed: %s", name, reason)
@@ -503,7 +498,8 @@ class _SettingsFlow(ConfigEntryBaseFlow):
         errors: dict[str, str] = {}
         if result.status in _AUTH_FAILURE_STATUSES:
             errors["base"] = "invalid_auth"
-        return status_line(result.status, result.reason), errors
+        forms = secret_forms(profile.secret_values())
+        return mask(status_line(result.status, result.reason), forms), errors
 
 
 class SceneHttpRequestConfigFlow(_SettingsFlow, ConfigFlow, domain=DOMAIN):

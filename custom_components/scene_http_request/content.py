@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import codecs
+from collections.abc import Iterable
 from http import HTTPStatus
+import json
 import re
-from typing import Any
+from typing import Any, Final
+from urllib.parse import quote, quote_plus
 
 from homeassistant.util.json import json_loads
 from multidict import MultiMapping
@@ -227,3 +230,43 @@ def content_preview(body: bytes, content_type: str | None, limit: int) -> str:
     # limit characters take at most 4 * limit bytes in any charset we decode.
     text = body[: 4 * limit].decode(charset or "utf-8", errors="replace")[:limit]
     return _CONTROL_CHARS.sub("\ufffd", safe_text(text))
+
+
+# Shorter values (such as "1" or "yes") would hide ordinary words of the content.
+_MIN_SECRET_LENGTH: Final = 4
+_MASK: Final = "***"
+
+
+def secret_forms(secrets: Iterable[str]) -> list[str]:
+    """Return the forms in which a server may echo the secrets, longest first.
+
+    A secret counts as written, percent-encoded and JSON-escaped.
+    """
+    forms: set[str] = set()
+    for secret in secrets:
+        if len(secret) >= _MIN_SECRET_LENGTH:
+            forms |= {
+                secret,
+                quote(secret, safe=""),
+                quote_plus(secret, safe=""),
+                json.dumps(secret)[1:-1],
+            }
+    return sorted(forms, key=len, reverse=True)
+
+
+def mask(text: str, forms: list[str]) -> str:
+    """Return text with every form of secret_forms masked."""
+    for form in forms:
+        text = text.replace(form, _MASK)
+    return text
+
+
+def masked_preview(
+    body: bytes, content_type: str | None, limit: int, forms: list[str]
+) -> str:
+    """Return content_preview masked with the forms of secret_forms, then cut.
+
+    Masking comes first, so a secret across the cut shows no part of itself.
+    """
+    longest = len(forms[0]) if forms else 0
+    return mask(content_preview(body, content_type, limit + longest), forms)[:limit]

@@ -2,8 +2,8 @@
 
 Header names and the base URL are kept: they explain how a request was built.
 Every header value and every credential is redacted, since any header (an API key,
-a cookie) may carry a secret. So are the param values, the body and the query of
-a saved request's URL: a key often travels in them.
+a cookie) may carry a secret. So are the param values, the body, and all of a saved
+request's URL but its scheme and host: a key often travels in them.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any, Final
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
+from yarl import URL
 
 from .const import (
     ATTR_BODY,
@@ -21,6 +22,7 @@ from .const import (
     SUBENTRY_REQUEST,
 )
 from .profile import ACCOUNT_OPTIONS, SECRET_OPTIONS, SceneHttpRequestConfigEntry
+from .url import host_for_messages
 
 TO_REDACT: Final = SECRET_OPTIONS | ACCOUNT_OPTIONS | {CONF_HEADER_VALUE, ATTR_BODY}
 REDACTED: Final = "**REDACTED**"
@@ -49,9 +51,23 @@ async def async_get_config_entry_diagnostics(
 
 
 def _saved_request(subentry: ConfigSubentry) -> dict[str, Any]:
-    """Return a saved request with its values, body and URL query redacted."""
+    """Return a saved request with its values and body redacted.
+
+    Its URL keeps the scheme and host only (a relative one keeps nothing): an
+    IFTTT key lives in the path, other keys in the query.
+    """
     data: dict[str, Any] = async_redact_data(subentry.data, TO_REDACT)
-    url = data.get(ATTR_URL)
-    if isinstance(url, str) and "?" in url:
-        data[ATTR_URL] = f"{url.partition('?')[0]}?{REDACTED}"
+    if ATTR_URL in data:
+        data[ATTR_URL] = _scheme_and_host(data[ATTR_URL])
     return {"title": subentry.title, "data": data}
+
+
+def _scheme_and_host(raw: Any) -> str:
+    """Return scheme://host of an absolute URL, else the redaction mark."""
+    try:
+        url = URL(str(raw))
+    except ValueError:
+        return REDACTED
+    if not url.absolute or not url.scheme or url.raw_host is None:
+        return REDACTED
+    return f"{url.scheme}://{host_for_messages(url)}/{REDACTED}"

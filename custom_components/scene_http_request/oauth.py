@@ -79,6 +79,11 @@ class ClientCredentials:
         self._expires = 0.0
         self._lock = asyncio.Lock()
 
+    @property
+    def token(self) -> str | None:
+        """Return the token held now, if any (what test answers must mask)."""
+        return self._token
+
     def _cached(self, stale: str | None) -> str | None:
         if self._token is None or self._token == stale:
             return None

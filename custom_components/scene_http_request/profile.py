@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
+import aiohttp
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     CONF_HEADERS,
@@ -17,13 +18,10 @@ from homeassistant.const import (
     CONF_VERIFY_SSL,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from yarl import URL
 
-from .client import BodySource, HttpClient, Request, Route, TokenSource
+from .client import NO_ROUTE, HttpClient, Request, Route
 from .const import (
-    ATTR_ALLOW_REDIRECTS,
-    ATTR_RETRIES,
     AUTH_API_KEY_QUERY,
     AUTH_BASIC,
     AUTH_BEARER,
@@ -54,7 +52,6 @@ from .const import (
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT,
     DEFAULT_VERIFY_SSL,
-    DOMAIN,
     MAX_RESPONSE_SIZE_LIMIT,
     MAX_TIMEOUT,
     MIN_TIMEOUT,
@@ -70,6 +67,11 @@ from .url import (
     parse_url,
 )
 from .validation import is_allowed_header, is_encodable, is_header_value
+
+if TYPE_CHECKING:
+    from .saved_request import SavedRequest
+
+_CT: Final = "content-type"
 
 type SceneHttpRequestConfigEntry = ConfigEntry["Profile"]
 
@@ -96,7 +98,11 @@ class InvalidProfileError(ValueError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Profile:
-    """A profile's defaults, parsed once when its config entry is set up."""
+    """A profile's defaults, parsed once when its config entry is set up.
+
+    What a call needs of them (the scoped headers, the Content-Type, the defaults
+    a call may leave out) is worked out here once, not on every call.
+    """
 
     entry_id: str
     title: str
@@ -117,20 +123,46 @@ class Profile:
     proxy_auth: tuple[str, str] | None = None  # username and password
     oauth: OAuthSettings | None = None
     # Made by async_with_transport for an OAuth2 profile: it caches the token.
-    token_source: TokenSource | None = None
-    # What the client needs of all that; None when the profile uses none of it.
-    route: Route | None = None
+    token_source: ClientCredentials | None = None
+    # What the client needs of all that; empty when the profile uses none of it.
+    route: Route = NO_ROUTE
+    # The values of SECRET_OPTIONS the profile holds (masks of test answers).
+    secrets: tuple[str, ...] = ()
+    # The saved requests, by key (saved_request.request_key).
+    requests: Mapping[str, SavedRequest] = field(default_factory=dict)
+    # Derived from the fields above.
+    scoped_headers: tuple[tuple[str, str], ...] = field(init=False, compare=False)
+    digest_auth: tuple[str, str] | None = field(init=False, compare=False)
+    content_type: str | None = field(init=False, compare=False)
+    defaults: Mapping[str, Any] = field(init=False, compare=False)
 
-    def covers(self, url: URL) -> bool:
-        """Return whether an absolute URL lies inside the base URL (if any)."""
-        return self.base_url is None or in_scope(url, self.base_url)
+    def __post_init__(self) -> None:
+        """Work out what calls use: headers with credentials, and defaults."""
+        derived = {
+            "scoped_headers": self._scoped_headers(),
+            "digest_auth": (
+                (self.username, self.password)
+                if self.auth_type == AUTH_DIGEST
+                else None
+            ),
+            "content_type": next(
+                (value for name, value in self.headers if name.lower() == _CT),
+                None,
+            ),
+            "defaults": {
+                key: value
+                for key, value in (
+                    (CONF_TIMEOUT, self.timeout),
+                    (CONF_VERIFY_SSL, self.verify_ssl),
+                    (CONF_MAX_RESPONSE_SIZE, self.max_response_size),
+                )
+                if value is not None
+            },
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)
 
-    def header(self, name: str) -> str | None:
-        """Return the value of the profile's header called name, if it has one."""
-        name = name.lower()
-        return next((value for own, value in self.headers if own.lower() == name), None)
-
-    def scoped_headers(self) -> tuple[tuple[str, str], ...]:
+    def _scoped_headers(self) -> tuple[tuple[str, str], ...]:
         """Return the headers to send to the profile's origin, credentials included."""
         if self.auth_type == AUTH_BEARER:
             return (*self.headers, ("Authorization", f"Bearer {self.token}"))
@@ -139,11 +171,25 @@ class Profile:
             return (*self.headers, ("Authorization", f"Basic {pair.decode('ascii')}"))
         return self.headers
 
-    def digest_auth(self) -> tuple[str, str] | None:
-        """Return the digest username and password, if the profile uses digest."""
-        if self.auth_type == AUTH_DIGEST:
-            return (self.username, self.password)
-        return None
+    def covers(self, url: URL) -> bool:
+        """Return whether an absolute URL lies inside the base URL (if any)."""
+        return self.base_url is None or in_scope(url, self.base_url)
+
+    def secret_values(self) -> list[str]:
+        """Return every secret the profile holds now, and every header value.
+
+        An Authorization value counts whole and without its scheme; the current
+        OAuth token counts too.
+        """
+        values = [*self.secrets, *(value for _, value in self.scoped_headers)]
+        values += [
+            value.partition(" ")[2]
+            for name, value in self.scoped_headers
+            if name.lower() == "authorization"
+        ]
+        if self.token_source is not None and self.token_source.token:
+            values.append(self.token_source.token)
+        return values
 
 
 def profile_from_entry(
@@ -186,34 +232,31 @@ def profile_from_entry(
         proxy=proxy,
         proxy_auth=proxy_auth,
         oauth=oauth,
+        secrets=tuple(str(options[key]) for key in SECRET_OPTIONS if options.get(key)),
     )
 
 
-async def async_with_transport(hass: HomeAssistant, profile: Profile) -> Profile:
-    """Return the profile with its TLS contexts and token source, if it needs them.
+async def async_with_transport(
+    hass: HomeAssistant, profile: Profile, client: HttpClient
+) -> Profile:
+    """Return the profile with its TLS contexts, token source and route.
 
-    The contexts are built in the executor. Raises transport.TlsError when a
-    certificate or key can't be loaded.
+    The contexts are built in the executor; the token source sends through client.
+    Raises transport.TlsError when a certificate or key can't be loaded.
     """
     if not profile.tls.is_default:
         contexts = await hass.async_add_executor_job(build_contexts, profile.tls)
         profile = replace(profile, ssl_contexts=contexts)
+    transport = _route_of(profile)
+    source = None
     if profile.oauth is not None:
-        source = _token_source(hass, profile, profile.oauth)
-        profile = replace(profile, token_source=source)
-    uses = (profile.ssl_contexts, profile.proxy, profile.query, profile.token_source)
-    if any(value is not None for value in uses):
-        route = replace(
-            _route_of(profile),
-            scoped_query=profile.query,
-            token_source=profile.token_source,
-        )
-        profile = replace(profile, route=route)
-    return profile
+        source = _token_source(client, profile, profile.oauth, transport)
+    route = replace(transport, scoped_query=profile.query, token_source=source)
+    return replace(profile, token_source=source, route=route)
 
 
 def _token_source(
-    hass: HomeAssistant, profile: Profile, settings: OAuthSettings
+    client: HttpClient, profile: Profile, settings: OAuthSettings, transport: Route
 ) -> ClientCredentials:
     """Return the token source; its requests use the profile's TLS and proxy."""
     verify = DEFAULT_VERIFY_SSL if profile.verify_ssl is None else profile.verify_ssl
@@ -223,23 +266,25 @@ def _token_source(
         headers={},
         timeout=profile.timeout or DEFAULT_TIMEOUT,
         verify_ssl=verify,
-        route=_route_of(profile),
+        route=transport,
         allow_redirects=False,
         retries=0,
         max_response_size=DEFAULT_MAX_RESPONSE_SIZE,
     )
-    client = HttpClient(async_get_clientsession(hass))
     return ClientCredentials(client, settings, template)
 
 
 def _route_of(profile: Profile) -> Route:
     """Return the profile's TLS contexts and proxy (what its token request uses)."""
     contexts = profile.ssl_contexts
+    proxy_auth = None
+    if profile.proxy_auth is not None:
+        proxy_auth = aiohttp.BasicAuth(*profile.proxy_auth, encoding="utf-8")
     return Route(
         verify_context=None if contexts is None else contexts.verify,
         no_verify_context=None if contexts is None else contexts.no_verify,
         proxy=profile.proxy,
-        proxy_auth=profile.proxy_auth,
+        proxy_auth=proxy_auth,
     )
 
 
@@ -371,62 +416,3 @@ def stored_number(
     if not low <= value <= high:
         raise InvalidProfileError(key)
     return value
-
-
-def loaded_profiles(hass: HomeAssistant) -> list[Profile]:
-    """Return the profiles of the loaded config entries."""
-    entries: list[SceneHttpRequestConfigEntry] = (
-        hass.config_entries.async_loaded_entries(DOMAIN)
-    )
-    return [entry.runtime_data for entry in entries]
-
-
-def match_profile(profiles: Iterable[Profile], url: URL) -> Profile | None:
-    """Return the profile whose base URL is the longest prefix of url, if any."""
-    best: Profile | None = None
-    best_length = -1
-    for profile in profiles:
-        if profile.base_url is None or not profile.covers(url):
-            continue
-        if len(profile.base_url.raw_path) > best_length:
-            best, best_length = profile, len(profile.base_url.raw_path)
-    return best
-
-
-def request_for(  # noqa: PLR0913 - keyword-only: the parts of one request
-    profile: Profile | None,
-    *,
-    method: str,
-    url: URL,
-    headers: Mapping[str, str],
-    body: bytes | BodySource | None = None,
-    settings: Mapping[str, Any],
-) -> Request:
-    """Return the client request for a call, with the profile's credentials.
-
-    settings holds allow_redirects and retries, and may hold the call's own
-    timeout, verify_ssl and max_response_size: what it leaves out of those three
-    comes from the profile, else from the integration's defaults.
-    """
-
-    def setting(key: str, default: Any) -> Any:
-        if (value := settings.get(key)) is not None:
-            return value
-        if profile is not None and (value := getattr(profile, key)) is not None:
-            return value
-        return default
-
-    return Request(
-        method=method,
-        url=url,
-        headers=headers,
-        body=body,
-        scoped_headers=profile.scoped_headers() if profile else (),
-        digest_auth=profile.digest_auth() if profile else None,
-        route=profile.route if profile else None,
-        timeout=setting(CONF_TIMEOUT, DEFAULT_TIMEOUT),
-        verify_ssl=setting(CONF_VERIFY_SSL, DEFAULT_VERIFY_SSL),
-        max_response_size=setting(CONF_MAX_RESPONSE_SIZE, DEFAULT_MAX_RESPONSE_SIZE),
-        allow_redirects=settings[ATTR_ALLOW_REDIRECTS],
-        retries=settings[ATTR_RETRIES],
-    )

@@ -1,31 +1,33 @@
-"""Saved requests: a profile's config subentries, and their templates.
+"""Saved requests: a profile's config subentries, their rules and their templates.
 
 A saved request stores the parts of one call. The URL, the header and param values
 and the body are templates, rendered at send time with the call's variables under
-strict undefined. Errors name the field, never a rendered value: a rendered header
+strict undefined. Stored data is parsed once, when the profile is set up, into a
+SavedRequest that holds its Template objects; the form checks a submission with
+the same rules. Errors name the field, never a rendered value: a rendered header
 may hold a key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, field
 import json
-from typing import Any
+from typing import Any, Final
 from urllib.parse import parse_qsl
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import (
-    ATTR_CONFIG_ENTRY_ID,
-    CONF_HEADERS,
-    CONF_NAME,
-    CONF_TIMEOUT,
-)
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.const import CONF_HEADERS, CONF_NAME, CONF_TIMEOUT
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError, TemplateError
-from homeassistant.helpers import service
-from homeassistant.helpers.template import Template, is_template_string
+from homeassistant.helpers.template import (
+    MAX_TEMPLATE_OUTPUT,
+    Template,
+    is_template_string,
+)
 from homeassistant.util import slugify
+from yarl import URL
 
 from .const import (
     ATTR_BODY,
@@ -43,22 +45,35 @@ from .const import (
     CONF_BODY_TYPE,
     CONF_HEADER_NAME,
     CONF_HEADER_VALUE,
-    DOMAIN,
     MAX_RETRIES,
     MAX_TIMEOUT,
     METHODS,
     MIN_TIMEOUT,
     SUBENTRY_REQUEST,
 )
-from .profile import InvalidProfileError, stored_number
-from .validation import is_allowed_header, validation_error
+from .profile import InvalidProfileError, SceneHttpRequestConfigEntry, stored_number
+from .url import UrlError, in_scope, resolve_url
+from .validation import is_allowed_header, is_header_value, validation_error
 
 type Rows = tuple[tuple[str, str], ...]
+
+# The rendered output Home Assistant allows a template (characters).
+TEMPLATE_OUTPUT_LIMIT: Final = MAX_TEMPLATE_OUTPUT
+
+
+class InvalidRequestError(InvalidProfileError):
+    """A saved request's data that breaks a rule: the field and the form's key."""
+
+    def __init__(self, field: str, key: str) -> None:
+        """Name the field (str(err)) and the translation key the form shows."""
+        super().__init__(field)
+        self.field = field
+        self.key = key
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SavedRequest:
-    """One saved request of a profile, as stored (templates unrendered)."""
+    """One saved request of a profile, parsed once; templates unrendered."""
 
     entry_id: str
     subentry_id: str
@@ -72,6 +87,8 @@ class SavedRequest:
     timeout: float | None = None
     fail_on_http_error: bool | None = None
     retries: int | None = None
+    # The Template of each text above that is one, by its text.
+    templates: Mapping[str, Template] = field(default_factory=dict, repr=False)
 
     @property
     def key(self) -> str:
@@ -85,49 +102,69 @@ def request_key(name: str) -> str:
 
 
 def saved_request_from_data(
-    entry_id: str, subentry_id: str, data: Mapping[str, Any]
+    hass: HomeAssistant, entry_id: str, subentry_id: str, data: Mapping[str, Any]
 ) -> SavedRequest:
-    """Build a SavedRequest from stored subentry data, or raise InvalidProfileError."""
+    """Parse stored (or submitted) data, or raise InvalidRequestError."""
     name, method, url = data.get(CONF_NAME), data.get(ATTR_METHOD), data.get(ATTR_URL)
     if not isinstance(name, str) or not name.strip():
-        raise InvalidProfileError(CONF_NAME)
+        raise InvalidRequestError(CONF_NAME, "name_required")
     if method not in METHODS:
-        raise InvalidProfileError(ATTR_METHOD)
+        raise InvalidRequestError(ATTR_METHOD, "invalid_method")
     if not isinstance(url, str) or not url:
-        raise InvalidProfileError(ATTR_URL)
+        raise InvalidRequestError(ATTR_URL, "invalid_url")
     body_type, body = data.get(CONF_BODY_TYPE, BODY_NONE), data.get(ATTR_BODY, "")
     if body_type not in BODY_TYPES or not isinstance(body, str):
-        raise InvalidProfileError(CONF_BODY_TYPE)
+        raise InvalidRequestError(CONF_BODY_TYPE, "invalid_body")
+    headers = _stored_rows(data.get(CONF_HEADERS), CONF_HEADERS, header=True)
+    params = _stored_rows(data.get(ATTR_PARAMS), ATTR_PARAMS, header=False)
+    texts = [url, body, *(value for _, value in (*headers, *params))]
     return SavedRequest(
         entry_id=entry_id,
         subentry_id=subentry_id,
         name=name,
         method=str(method),
         url=url,
-        headers=_stored_rows(data.get(CONF_HEADERS), CONF_HEADERS, header=True),
-        params=_stored_rows(data.get(ATTR_PARAMS), ATTR_PARAMS, header=False),
+        headers=headers,
+        params=params,
         body_type=str(body_type),
         body=body,
         timeout=_stored_float(data, CONF_TIMEOUT, MIN_TIMEOUT, MAX_TIMEOUT),
         fail_on_http_error=_stored_flag(data, ATTR_FAIL_ON_HTTP_ERROR),
         retries=_stored_retries(data),
+        templates=_templates(hass, texts),
     )
+
+
+def _templates(hass: HomeAssistant, texts: Iterable[str]) -> dict[str, Template]:
+    """Return a Template for each text that is one, compiled when it can be.
+
+    One that does not compile is kept: rendering it fails as template_error.
+    """
+    templates: dict[str, Template] = {}
+    for text in texts:
+        if text in templates or not is_template_string(text):
+            continue
+        template = templates[text] = Template(text, hass)
+        with suppress(TemplateError):
+            template.ensure_valid()
+    return templates
 
 
 def _stored_rows(raw: Any, key: str, *, header: bool) -> Rows:
     if raw is None:
         return ()
+    error_key = "invalid_header" if header else "invalid_param"
     if not isinstance(raw, list | tuple):
-        raise InvalidProfileError(key)
+        raise InvalidRequestError(key, error_key)
     rows: list[tuple[str, str]] = []
     for item in raw:
         name = item.get(CONF_HEADER_NAME) if isinstance(item, Mapping) else None
         value = item.get(CONF_HEADER_VALUE) if isinstance(item, Mapping) else None
         if not isinstance(name, str) or not isinstance(value, str) or not name:
-            raise InvalidProfileError(key)
+            raise InvalidRequestError(key, error_key)
         # A header value may be a template: only the name can be checked here.
         if header and not is_allowed_header(name, ""):
-            raise InvalidProfileError(key)
+            raise InvalidRequestError(key, error_key)
         rows.append((name, value))
     return tuple(rows)
 
@@ -153,75 +190,120 @@ def _stored_retries(data: Mapping[str, Any]) -> int | None:
     return None if value is None else int(value)
 
 
-def saved_requests(entry: ConfigEntry[Any]) -> list[SavedRequest]:
-    """Return the saved requests of a profile; raise InvalidProfileError if corrupt."""
-    return [
-        saved_request_from_data(entry.entry_id, subentry.subentry_id, subentry.data)
-        for subentry in entry.subentries.values()
+def parse_saved_requests(
+    hass: HomeAssistant, entry_id: str, subentries: Iterable[ConfigSubentry]
+) -> dict[str, SavedRequest]:
+    """Return a profile's saved requests by key; raise InvalidProfileError if bad."""
+    parsed = (
+        saved_request_from_data(hass, entry_id, subentry.subentry_id, subentry.data)
+        for subentry in subentries
         if subentry.subentry_type == SUBENTRY_REQUEST
-    ]
+    )
+    return {saved.key: saved for saved in parsed}
 
 
-def find_saved_request(
-    hass: HomeAssistant, name: str, entry_id: str | None
-) -> SavedRequest:
-    """Return the saved request called name, in the profile entry_id if given.
+def form_errors(
+    saved: SavedRequest, base_url: URL | None, taken: Iterable[str]
+) -> dict[str, str]:
+    """Return the errors of a submitted saved request that parsed.
 
-    Raise unknown_request when there is none, ambiguous_request when several
-    profiles have one of that name.
+    Beyond what stored data must be: the name is free in the profile, templates
+    compile, a static URL lies within the base URL, static header values are
+    valid, and a static JSON body parses.
     """
-    entries: Iterable[ConfigEntry[Any]]
-    if entry_id:
-        entries = [service.async_get_config_entry(hass, DOMAIN, entry_id)]
-    else:
-        entries = hass.config_entries.async_loaded_entries(DOMAIN)
-    key = request_key(name)
-    found = [
-        (entry.title, saved)
-        for entry in entries
-        for saved in saved_requests(entry)
-        if saved.key == key
-    ]
-    if not found:
-        raise validation_error("unknown_request", request=name)
-    if len(found) > 1:
-        profiles = ", ".join(sorted(title for title, _ in found))
-        raise validation_error("ambiguous_request", request=name, profiles=profiles)
-    return found[0][1]
+    errors: dict[str, str] = {}
+    if saved.key in taken:
+        errors[CONF_NAME] = "name_taken"
+    if url_error := _url_error(saved, base_url):
+        errors[ATTR_URL] = url_error
+    if not all(_valid_value(saved, value) for _, value in saved.headers):
+        errors[CONF_HEADERS] = "invalid_header"
+    if not all(_valid_value(saved, value) for _, value in saved.params):
+        errors[ATTR_PARAMS] = "invalid_param"
+    if body_error := _body_error(saved):
+        errors[ATTR_BODY] = body_error
+    return errors
+
+
+def _compiles(saved: SavedRequest, text: str) -> bool:
+    """Return whether a template text compiled (a static text always does)."""
+    template = saved.templates.get(text)
+    if template is None:
+        return True
+    try:
+        template.ensure_valid()
+    except TemplateError:
+        return False
+    return True
+
+
+def _valid_value(saved: SavedRequest, value: str) -> bool:
+    """Return whether a header or param value is a valid template or text."""
+    if value in saved.templates:
+        return _compiles(saved, value)
+    return is_header_value(value)
+
+
+def _url_error(saved: SavedRequest, base_url: URL | None) -> str | None:
+    """Return the error key of a URL (template syntax, or a static URL's rules)."""
+    if saved.url in saved.templates:
+        return None if _compiles(saved, saved.url) else "invalid_template"
+    try:
+        resolved = resolve_url(saved.url, base_url)
+    except UrlError as err:
+        return err.key
+    if base_url is not None and not in_scope(resolved, base_url):
+        return "url_outside_profile"
+    return None
+
+
+def _body_error(saved: SavedRequest) -> str | None:
+    """Return the error key of a body (template syntax, or static JSON)."""
+    if saved.body in saved.templates:
+        return None if _compiles(saved, saved.body) else "invalid_template"
+    if saved.body_type == BODY_JSON:
+        try:
+            json.loads(saved.body)
+        except ValueError, RecursionError:
+            return "invalid_json"
+    return None
 
 
 def render_call(
-    hass: HomeAssistant, saved: SavedRequest, variables: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Return the action fields a saved request stands for, templates rendered."""
+    saved: SavedRequest, variables: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Return the action fields a saved request stands for, and its headers.
+
+    Templates are rendered. The headers come apart: they are configuration, sent
+    to the profile's origin only, like the profile's own.
+    """
     fields: dict[str, Any] = {
-        ATTR_CONFIG_ENTRY_ID: saved.entry_id,
         ATTR_METHOD: saved.method,
-        ATTR_URL: _render(hass, saved, ATTR_URL, saved.url, variables),
+        ATTR_URL: _render(saved, ATTR_URL, saved.url, variables),
     }
-    if saved.headers:
-        fields[CONF_HEADERS] = {
-            name: _render(hass, saved, f"{CONF_HEADERS}.{name}", value, variables)
-            for name, value in saved.headers
-        }
+    headers = {
+        name: _render(saved, f"{CONF_HEADERS}.{name}", value, variables)
+        for name, value in saved.headers
+    }
     if saved.params:
-        fields[ATTR_PARAMS] = _params(hass, saved, variables)
-    fields.update(_body(hass, saved, variables))
+        fields[ATTR_PARAMS] = _params(saved, variables)
+    fields.update(_body(saved, variables))
     settings = {
         CONF_TIMEOUT: saved.timeout,
         ATTR_FAIL_ON_HTTP_ERROR: saved.fail_on_http_error,
         ATTR_RETRIES: saved.retries,
     }
-    return fields | {key: value for key, value in settings.items() if value is not None}
+    fields.update((key, value) for key, value in settings.items() if value is not None)
+    return fields, headers
 
 
 def _params(
-    hass: HomeAssistant, saved: SavedRequest, variables: Mapping[str, Any]
+    saved: SavedRequest, variables: Mapping[str, Any]
 ) -> dict[str, str | list[str]]:
     """Render the param values; a name given twice becomes a list."""
     params: dict[str, str | list[str]] = {}
     for name, template in saved.params:
-        value = _render(hass, saved, f"{ATTR_PARAMS}.{name}", template, variables)
+        value = _render(saved, f"{ATTR_PARAMS}.{name}", template, variables)
         if (previous := params.get(name)) is None:
             params[name] = value
         elif isinstance(previous, list):
@@ -231,13 +313,11 @@ def _params(
     return params
 
 
-def _body(
-    hass: HomeAssistant, saved: SavedRequest, variables: Mapping[str, Any]
-) -> dict[str, Any]:
+def _body(saved: SavedRequest, variables: Mapping[str, Any]) -> dict[str, Any]:
     """Render the body into the action field of its type (json, form or body)."""
     if saved.body_type == BODY_NONE:
         return {}
-    text = _render(hass, saved, ATTR_BODY, saved.body, variables)
+    text = _render(saved, ATTR_BODY, saved.body, variables)
     if saved.body_type == BODY_TEXT:
         return {ATTR_BODY: text}
     # BODY_JSON, or BODY_FORM: urlencoded text such as "name=Alice&room=1".
@@ -245,7 +325,7 @@ def _body(
         if saved.body_type == BODY_JSON:
             return {ATTR_JSON: json.loads(text)}
         pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True)
-    except ValueError:
+    except ValueError, RecursionError:
         raise template_error(saved, ATTR_BODY) from None
     form: dict[str, list[str]] = {}
     for name, value in pairs:
@@ -254,23 +334,29 @@ def _body(
 
 
 def _render(
-    hass: HomeAssistant,
-    saved: SavedRequest,
-    field: str,
-    template: str,
-    variables: Mapping[str, Any],
+    saved: SavedRequest, field: str, text: str, variables: Mapping[str, Any]
 ) -> str:
     """Render one template to text under strict undefined."""
-    if not is_template_string(template):
-        return template
+    if (template := saved.templates.get(text)) is None:
+        return text
     try:
-        return str(
-            Template(template, hass).async_render(
-                variables, parse_result=False, strict=True
-            )
-        )
-    except TemplateError:
+        return str(template.async_render(variables, parse_result=False, strict=True))
+    except TemplateError as err:
+        if _too_large(err):
+            raise validation_error(
+                "template_too_large",
+                field=field,
+                request=saved.name,
+                limit=str(TEMPLATE_OUTPUT_LIMIT),
+            ) from None
         raise template_error(saved, field) from None
+    except RecursionError:
+        raise template_error(saved, field) from None
+
+
+def _too_large(err: TemplateError) -> bool:
+    """Return whether Home Assistant refused a template's output for its size."""
+    return "exceeded maximum size" in str(err)
 
 
 def template_error(saved: SavedRequest, field: str) -> ServiceValidationError:
@@ -278,10 +364,6 @@ def template_error(saved: SavedRequest, field: str) -> ServiceValidationError:
     return validation_error("template_error", field=field, request=saved.name)
 
 
-def check_template(hass: HomeAssistant, template: str) -> bool:
-    """Return whether template compiles (its variables are not checked)."""
-    try:
-        Template(template, hass).ensure_valid()
-    except TemplateError:
-        return False
-    return True
+def saved_requests(entry: SceneHttpRequestConfigEntry) -> list[SavedRequest]:
+    """Return the saved requests of a loaded profile."""
+    return list(entry.runtime_data.requests.values())

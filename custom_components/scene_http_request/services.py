@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import partial
 import math
-from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urlencode
-import uuid
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import hdrs
 from homeassistant.const import (
@@ -27,12 +23,9 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import config_validation as cv, service
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.json import json_bytes
-from yarl import URL
+from homeassistant.helpers import config_validation as cv
 
-from .client import BodySource, HttpClient, Request, Response
+from .client import Request, Response
 from .const import (
     ATTR_ALLOW_REDIRECTS,
     ATTR_BODY,
@@ -50,10 +43,8 @@ from .const import (
     ATTR_SKIP_URL_ENCODING,
     ATTR_URL,
     ATTR_VARIABLES,
-    DEFAULT_SAVE_SIZE,
     DOMAIN,
     MAX_REASON_LENGTH,
-    MAX_RESPONSE_SIZE_LIMIT,
     MAX_RETRIES,
     MAX_SAVE_SIZE,
     MAX_TIMEOUT,
@@ -76,25 +67,15 @@ from .content import (
     safe_text,
 )
 from .download import Download, async_prepare_download
-from .files import FileBody, MultipartBody, Part
 from .outcome import SendOutcome, report_outcome
 from .pacing import RequestPacer
 from .profile import (
     Profile,
-    SceneHttpRequestConfigEntry,
-    loaded_profiles,
-    match_profile,
-    request_for,
 )
-from .saved_request import SavedRequest, find_saved_request, render_call
-from .url import UrlError, host_for_messages, resolve_url
-from .validation import (
-    checked_headers,
-    header_value_to_str,
-    is_encodable,
-    is_header_value,
-    validation_error,
-)
+from .request import Prepared, find_saved_request, prepare
+from .runtime import shared
+from .saved_request import SavedRequest
+from .url import host_for_messages
 
 if TYPE_CHECKING:
     # HA 2026.10+ installs probatio as `voluptuous` and types its APIs with it.
@@ -102,9 +83,6 @@ if TYPE_CHECKING:
 else:
     import voluptuous as vol
 
-_BODY_FIELDS = (ATTR_JSON, ATTR_FORM, ATTR_BODY, ATTR_MULTIPART, ATTR_BODY_FILE)
-# Fields that find a saved request: the saved request's own profile is then used.
-_SAVED_REQUEST_KEYS = (ATTR_REQUEST, ATTR_VARIABLES, ATTR_CONFIG_ENTRY_ID)
 # A bigger body is decoded in the executor, a slice at a time (content.py).
 _INLINE_BODY_LIMIT = 1 * MIB
 
@@ -124,31 +102,11 @@ def _finite(kind: type[float]) -> Callable[[Any], float]:
     return coerce
 
 
-def _method(value: Any) -> str:
-    """Return an HTTP method of METHODS, in upper case."""
-    method = cv.string(value).upper()
-    if method not in METHODS:
-        raise vol.Invalid(f"value must be one of {sorted(METHODS)}")
-    return method
-
-
-# What a call leaves out; a call naming a saved request gets these only after the
-# saved values, so that the call's own fields alone override them.
-SEND_DEFAULTS: Final = {
-    ATTR_METHOD: "GET",
-    ATTR_ALLOW_REDIRECTS: True,
-    ATTR_FAIL_ON_HTTP_ERROR: True,
-    ATTR_RETRIES: 0,
-}
-
-
-def _defaults_unless_saved(data: dict[str, Any]) -> dict[str, Any]:
-    """Apply SEND_DEFAULTS to a plain call, which needs a URL."""
-    if data.get(ATTR_REQUEST):
-        return data
-    if ATTR_URL not in data:
+def _url_unless_saved(data: dict[str, Any]) -> dict[str, Any]:
+    """Require a URL of a call that names no saved request."""
+    if not data.get(ATTR_REQUEST) and ATTR_URL not in data:
         raise vol.Invalid(f"required key not provided @ data['{ATTR_URL}']")
-    return SEND_DEFAULTS | data
+    return data
 
 
 def _one_source(part: dict[str, Any]) -> dict[str, Any]:
@@ -178,7 +136,7 @@ _FIELDS_SCHEMA = vol.Schema(
         vol.Optional(ATTR_REQUEST): vol.Any(None, cv.string),
         vol.Optional(ATTR_VARIABLES): vol.Any(None, dict),
         vol.Optional(ATTR_CONFIG_ENTRY_ID): vol.Any(None, cv.string),
-        vol.Optional(ATTR_METHOD): _method,
+        vol.Optional(ATTR_METHOD): vol.All(cv.string, vol.Upper, vol.In(METHODS)),
         vol.Optional(ATTR_URL): cv.string,
         vol.Optional(CONF_HEADERS): vol.Any(None, dict),
         vol.Optional(ATTR_PARAMS): vol.Any(None, dict),
@@ -206,7 +164,7 @@ _FIELDS_SCHEMA = vol.Schema(
         vol.Optional(ATTR_SKIP_URL_ENCODING): cv.boolean,
     }
 )
-SEND_SCHEMA = vol.All(_FIELDS_SCHEMA, _defaults_unless_saved)
+SEND_SCHEMA = vol.All(_FIELDS_SCHEMA, _url_unless_saved)
 
 
 @callback
@@ -230,7 +188,7 @@ class _Sender:
     def __init__(self, hass: HomeAssistant) -> None:
         """Use Home Assistant's shared session."""
         self._hass = hass
-        self._client = HttpClient(async_get_clientsession(hass))
+        self._client = shared(hass).client
         self._pacer = RequestPacer(hass.loop)
 
     async def async_send(self, call: ServiceCall) -> ServiceResponse:
@@ -238,24 +196,21 @@ class _Sender:
         hass = self._hass
         data: Mapping[str, Any] = call.data
         report: _Report | None = None
+        saved = None
         if name := data.get(ATTR_REQUEST):
             saved = find_saved_request(hass, name, data.get(ATTR_CONFIG_ENTRY_ID))
             report = partial(report_outcome, hass, saved.subentry_id)
-            try:
-                data = saved_call_data(hass, saved, data)
-            except HomeAssistantError as err:
-                report(SendOutcome.failed(err))
-                raise
-        request, profile, download = await self._async_prepare(data, report)
+        prepared, download = await self._async_prepare(data, saved, report)
         try:
-            response = await self._async_send_reported(request, report)
-            raise_for_status(response, fail=data[ATTR_FAIL_ON_HTTP_ERROR])
+            response = await self._async_send_reported(prepared.request, report)
+            raise_for_status(response, fail=prepared.fail_on_http_error)
             saved_to = None if download is None else await download.async_commit()
         finally:
             if download is not None:
                 await download.async_discard()
         if not call.return_response:
             return None
+        profile = prepared.profile
         headers = await async_response_headers(response.headers)
         if saved_to is not None and download is not None:
             return {
@@ -270,19 +225,25 @@ class _Sender:
         return response_data(response, profile, headers)
 
     async def _async_prepare(
-        self, data: Mapping[str, Any], report: _Report | None
-    ) -> tuple[Request, Profile | None, Download | None]:
+        self,
+        data: Mapping[str, Any],
+        saved: SavedRequest | None,
+        report: _Report | None,
+    ) -> tuple[Prepared, Download | None]:
         """Build the request and, for save_to, its download; report a failure."""
         try:
-            request, profile = build_request(self._hass, data)
-            if (save_to := data.get(ATTR_SAVE_TO)) is None:
-                return request, profile, None
-            download = await async_prepare_download(self._hass, save_to, request.url)
+            prepared = prepare(self._hass, data, saved)
+            if prepared.save_to is None:
+                return prepared, None
+            download = await async_prepare_download(
+                self._hass, prepared.save_to, prepared.request.url
+            )
         except HomeAssistantError as err:
             if report:
                 report(SendOutcome.failed(err))
             raise
-        return replace(request, sink=download), profile, download
+        request = replace(prepared.request, sink=download)
+        return replace(prepared, request=request), download
 
     async def _async_send_reported(
         self, request: Request, report: _Report | None
@@ -316,203 +277,6 @@ def raise_for_status(response: Response, *, fail: bool) -> None:
                 "host": host_for_messages(response.url),
             },
         )
-
-
-def saved_call_data(
-    hass: HomeAssistant, saved: SavedRequest, data: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Return the call data of a saved request: rendered, then the call's fields.
-
-    A field given in the call replaces the saved one; a call's header or param
-    replaces the saved one of the same name (header names in any case), and a
-    call's body replaces the saved body whatever its type.
-    """
-    fields = render_call(hass, saved, data.get(ATTR_VARIABLES) or {})
-    given = {
-        key: value
-        for key, value in data.items()
-        if key not in _SAVED_REQUEST_KEYS and value is not None
-    }
-    if any(field in given for field in _BODY_FIELDS):
-        for field in _BODY_FIELDS:
-            fields.pop(field, None)
-    if (headers := given.get(CONF_HEADERS)) and CONF_HEADERS in fields:
-        overridden = {str(name).lower() for name in headers}
-        kept = {
-            name: value
-            for name, value in fields[CONF_HEADERS].items()
-            if name.lower() not in overridden
-        }
-        given[CONF_HEADERS] = kept | headers
-    if (params := given.get(ATTR_PARAMS)) and ATTR_PARAMS in fields:
-        given[ATTR_PARAMS] = fields[ATTR_PARAMS] | params
-    return SEND_DEFAULTS | fields | given
-
-
-def build_request(
-    hass: HomeAssistant, data: Mapping[str, Any]
-) -> tuple[Request, Profile | None]:
-    """Turn validated action data into a request and its profile.
-
-    Raises a translated error for a call that can't be sent; touches no network.
-    """
-    url, profile = _target(hass, data)
-    if params := data.get(ATTR_PARAMS):
-        url = url.extend_query(_pairs(params, "invalid_params"))
-    headers = checked_headers(raw) if (raw := data.get(CONF_HEADERS)) else {}
-    body = _encode_body(hass, data, headers, profile)
-    request = request_for(
-        profile,
-        method=data[ATTR_METHOD],
-        url=url,
-        headers=headers,
-        body=body,
-        settings=_size_settings(data),
-    )
-    return request, profile
-
-
-def _size_settings(data: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Return the settings with the response size limit of the call's kind.
-
-    A response saved to a file may be larger, and its default limit ignores the
-    profile's (which is for responses held in memory).
-    """
-    size = data.get(ATTR_MAX_RESPONSE_SIZE)
-    if data.get(ATTR_SAVE_TO) is not None:
-        return (
-            data
-            if size is not None
-            else {**data, ATTR_MAX_RESPONSE_SIZE: DEFAULT_SAVE_SIZE}
-        )
-    if size is not None and size > MAX_RESPONSE_SIZE_LIMIT:
-        raise validation_error(
-            "max_response_size_too_large", limit=str(MAX_RESPONSE_SIZE_LIMIT)
-        )
-    return data
-
-
-def _target(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[URL, Profile | None]:
-    """Return the absolute URL of the call and the profile it uses, if any."""
-    profile: Profile | None = None
-    if entry_id := data.get(ATTR_CONFIG_ENTRY_ID):
-        entry: SceneHttpRequestConfigEntry = service.async_get_config_entry(
-            hass, DOMAIN, entry_id
-        )
-        profile = entry.runtime_data
-    try:
-        url = resolve_url(
-            data[ATTR_URL],
-            profile.base_url if profile else None,
-            encoded=data.get(ATTR_SKIP_URL_ENCODING, False),
-        )
-    except UrlError as err:
-        raise validation_error(err.key, **err.placeholders) from None
-    if profile is None:
-        return url, match_profile(loaded_profiles(hass), url)
-    if not profile.covers(url):
-        raise validation_error(
-            "url_outside_profile", profile=profile.title, host=host_for_messages(url)
-        )
-    return url, profile
-
-
-def _scalar_to_str(value: Any) -> str | None:
-    """Stringify a params or form value (None is empty); None when not a scalar."""
-    if value is None:
-        return ""
-    try:
-        return header_value_to_str(value)
-    except TypeError:
-        return None
-
-
-def _pairs(mapping: dict[Any, Any], error_key: str) -> list[tuple[str, str]]:
-    """Flatten a params or form mapping; a list value repeats its key."""
-    pairs: list[tuple[str, str]] = []
-    for key, value in mapping.items():
-        for item in value if isinstance(value, list) else [value]:
-            text = _scalar_to_str(item)
-            name = str(key)
-            if text is None or not is_encodable(name) or not is_encodable(text):
-                raise validation_error(error_key, name=name)
-            pairs.append((name, text))
-    return pairs
-
-
-def _encode_body(
-    hass: HomeAssistant,
-    data: Mapping[str, Any],
-    headers: dict[str, str],
-    profile: Profile | None,
-) -> bytes | BodySource | None:
-    """Encode the one body field given, and set the body's Content-Type.
-
-    The Content-Type is the call's, else the profile's, else the body kind's (a
-    file's is guessed from its name when it is opened). It goes with the body, to
-    whichever origin the body goes. A multipart body always has its own.
-    """
-    given = [field for field in _BODY_FIELDS if data.get(field) is not None]
-    if len(given) > 1:
-        raise validation_error("multiple_bodies", fields=", ".join(given))
-    if not given:
-        return None
-    field = given[0]
-    value = data[field]
-    if field == ATTR_MULTIPART:
-        multipart = MultipartBody(hass, tuple(map(_part, value)), uuid.uuid4().hex)
-        for name in [name for name in headers if name.lower() == "content-type"]:
-            del headers[name]
-        headers[hdrs.CONTENT_TYPE] = multipart.content_type
-        return multipart
-    body: bytes | BodySource
-    if field == ATTR_BODY_FILE:
-        body, content_type = FileBody(hass, value), None
-    else:
-        body, content_type = _encode_inline(field, value)
-    if not any(name.lower() == "content-type" for name in headers):
-        profile_type = profile.header(hdrs.CONTENT_TYPE) if profile else None
-        if chosen := profile_type or content_type:
-            headers[hdrs.CONTENT_TYPE] = chosen
-    return body
-
-
-def _encode_inline(field: str, value: Any) -> tuple[bytes, str]:
-    """Return the bytes and the Content-Type of a json, form or body field."""
-    if field == ATTR_JSON:
-        try:
-            return json_bytes(value), "application/json"
-        except TypeError:
-            raise validation_error("invalid_json") from None
-    if field == ATTR_FORM:
-        body = urlencode(_pairs(value, "invalid_form")).encode()
-        return body, "application/x-www-form-urlencoded"
-    text = str(value)
-    if not is_encodable(text):
-        raise validation_error("invalid_text", field=field)
-    return text.encode(), "text/plain; charset=utf-8"
-
-
-def _part(raw: Mapping[str, Any]) -> Part:
-    """Return one checked multipart part; its file is opened later, per hop."""
-    name: str = raw[PART_NAME]
-    filename: str | None = raw.get(PART_FILENAME)
-    content_type: str | None = raw.get(PART_CONTENT_TYPE)
-    if not all(
-        is_header_value(text) for text in (name, filename or "", content_type or "")
-    ):
-        raise validation_error("invalid_part", name=name)
-    data: bytes | None = None
-    if (value := raw.get(PART_VALUE)) is not None:
-        if not is_encodable(value):
-            raise validation_error("invalid_part", name=name)
-        data = value.encode()
-    elif (encoded := raw.get(PART_CONTENT_BASE64)) is not None:
-        try:
-            data = base64.b64decode(encoded, validate=True)
-        except binascii.Error, ValueError:
-            raise validation_error("invalid_part", name=name) from None
-    return Part(name, data, raw.get(PART_FILE), filename, content_type)
 
 
 def response_data(

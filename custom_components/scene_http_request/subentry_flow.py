@@ -9,21 +9,19 @@ start of the content; never the URL, a header or a credential.
 from __future__ import annotations
 
 from collections.abc import Mapping
-import json
 import logging
 from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import hdrs
 from homeassistant.config_entries import (
-    ConfigEntry,
+    ConfigEntryState,
     ConfigSubentry,
     ConfigSubentryFlow,
     SubentryFlowResult,
 )
 from homeassistant.const import CONF_HEADERS, CONF_NAME, CONF_TIMEOUT
-from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import section
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -37,9 +35,8 @@ from homeassistant.helpers.selector import (
     TextSelector,
     TextSelectorConfig,
 )
-from homeassistant.helpers.template import is_template_string
 
-from .client import HttpClient, RequestError, Response
+from .client import RequestError, Response
 from .const import (
     ATTR_BODY,
     ATTR_FAIL_ON_HTTP_ERROR,
@@ -47,7 +44,6 @@ from .const import (
     ATTR_PARAMS,
     ATTR_RETRIES,
     ATTR_URL,
-    BODY_JSON,
     BODY_NONE,
     BODY_TYPES,
     CONF_BODY_TYPE,
@@ -58,19 +54,18 @@ from .const import (
     MAX_TIMEOUT,
     METHODS,
     MIN_TIMEOUT,
-    SUBENTRY_REQUEST,
     TRY_IT_CONTENT_LENGTH,
 )
-from .content import content_preview, status_line
-from .profile import InvalidProfileError, Profile, profile_from_entry
+from .content import mask, masked_preview, secret_forms, status_line
+from .profile import Profile, SceneHttpRequestConfigEntry
+from .request import prepare
+from .runtime import shared
 from .saved_request import (
-    check_template,
-    request_key,
+    InvalidRequestError,
+    SavedRequest,
+    form_errors,
     saved_request_from_data,
 )
-from .services import build_request, saved_call_data
-from .url import UrlError, resolve_url
-from .validation import is_allowed_header, is_header_value
 
 if TYPE_CHECKING:
     import probatio as vol
@@ -80,8 +75,10 @@ else:
 _LOGGER = logging.getLogger(__name__)
 
 PLACEHOLDER_TRY_RESULT: Final = "try_result"
-# Shorter values (such as "1" or "yes") would hide ordinary words of the content.
-_MIN_SECRET_LENGTH: Final = 4
+SECTION_ADVANCED: Final = "advanced"
+_ADVANCED_KEYS: Final = (CONF_TIMEOUT, ATTR_RETRIES, ATTR_FAIL_ON_HTTP_ERROR)
+# Errors of building the request that Try it shows as they are.
+_TRY_BUILD_ERRORS: Final = frozenset({"template_error", "template_too_large"})
 # What a failed "Try it" is shown as; anything not listed is cannot_connect.
 _TRY_ERRORS: Final = {
     "timeout": "timeout",
@@ -105,6 +102,25 @@ def _rows_selector(translation_key: str) -> ObjectSelector:
     )
 
 
+ADVANCED_SCHEMA: Final = vol.Schema(
+    {
+        vol.Optional(CONF_TIMEOUT): NumberSelector(
+            NumberSelectorConfig(
+                min=MIN_TIMEOUT,
+                max=MAX_TIMEOUT,
+                step=0.1,
+                unit_of_measurement="s",
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
+        vol.Optional(ATTR_RETRIES): NumberSelector(
+            NumberSelectorConfig(
+                min=0, max=MAX_RETRIES, step=1, mode=NumberSelectorMode.BOX
+            )
+        ),
+        vol.Required(ATTR_FAIL_ON_HTTP_ERROR, default=True): BooleanSelector(),
+    }
+)
 REQUEST_SCHEMA: Final = vol.Schema(
     {
         vol.Required(CONF_NAME): TextSelector(),
@@ -124,21 +140,7 @@ REQUEST_SCHEMA: Final = vol.Schema(
             )
         ),
         vol.Optional(ATTR_BODY): TextSelector(TextSelectorConfig(multiline=True)),
-        vol.Optional(CONF_TIMEOUT): NumberSelector(
-            NumberSelectorConfig(
-                min=MIN_TIMEOUT,
-                max=MAX_TIMEOUT,
-                step=0.1,
-                unit_of_measurement="s",
-                mode=NumberSelectorMode.BOX,
-            )
-        ),
-        vol.Required(ATTR_FAIL_ON_HTTP_ERROR, default=True): BooleanSelector(),
-        vol.Optional(ATTR_RETRIES): NumberSelector(
-            NumberSelectorConfig(
-                min=0, max=MAX_RETRIES, step=1, mode=NumberSelectorMode.BOX
-            )
-        ),
+        vol.Required(SECTION_ADVANCED): section(ADVANCED_SCHEMA, {"collapsed": True}),
         vol.Required(CONF_TRY_IT, default=False): BooleanSelector(),
     }
 )
@@ -158,126 +160,48 @@ def _rows(raw: Any) -> list[dict[str, str]]:
     ]
 
 
-def _valid_value(hass: HomeAssistant, value: str) -> bool:
-    """Return whether a header or param value is a valid template or text."""
-    if is_template_string(value):
-        return check_template(hass, value)
-    return is_header_value(value)
-
-
-def _check_url(hass: HomeAssistant, url: str, profile: Profile) -> str | None:
-    """Return the error key of a URL (template syntax, or a static URL's rules)."""
-    if not url:
-        return "invalid_url"
-    if is_template_string(url):
-        return None if check_template(hass, url) else "invalid_template"
-    try:
-        resolved = resolve_url(url, profile.base_url)
-    except UrlError as err:
-        return err.key
-    return None if profile.covers(resolved) else "url_outside_profile"
-
-
-def _check_body(hass: HomeAssistant, body_type: str, body: str) -> str | None:
-    """Return the error key of a body (template syntax, or static JSON)."""
-    if is_template_string(body):
-        return None if check_template(hass, body) else "invalid_template"
-    if body_type == BODY_JSON:
-        try:
-            json.loads(body)
-        except ValueError:
-            return "invalid_json"
-    return None
-
-
-def _check_name(entry: ConfigEntry[Any], name: str, own_id: str | None) -> str | None:
-    """Return the error key of a name: empty, or taken in the profile."""
-    if not name:
-        return "name_required"
-    taken = {
-        request_key(subentry.title)
-        for subentry in entry.subentries.values()
-        if subentry.subentry_type == SUBENTRY_REQUEST and subentry.subentry_id != own_id
-    }
-    return "name_taken" if request_key(name) in taken else None
-
-
-def _check_rows(
-    hass: HomeAssistant, headers: list[dict[str, str]], params: list[dict[str, str]]
-) -> dict[str, str]:
-    """Return the errors of header and param rows (names, value templates)."""
-    errors: dict[str, str] = {}
-    if not all(
-        is_allowed_header(row[CONF_HEADER_NAME], "")
-        and _valid_value(hass, row[CONF_HEADER_VALUE])
-        for row in headers
-    ):
-        errors[CONF_HEADERS] = "invalid_header"
-    if not all(
-        row[CONF_HEADER_NAME] and _valid_value(hass, row[CONF_HEADER_VALUE])
-        for row in params
-    ):
-        errors[ATTR_PARAMS] = "invalid_param"
-    return errors
-
-
-def validate_request_form(
-    hass: HomeAssistant,
-    entry: ConfigEntry[Any],
-    profile: Profile,
-    user_input: Mapping[str, Any],
-    own_subentry_id: str | None,
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """Return the subentry data of a submitted form, and the form errors."""
-    errors: dict[str, str] = {}
-    name = str(user_input.get(CONF_NAME, "")).strip()
-    if name_error := _check_name(entry, name, own_subentry_id):
-        errors[CONF_NAME] = name_error
-    url = str(user_input.get(ATTR_URL, "")).strip()
-    if url_error := _check_url(hass, url, profile):
-        errors[ATTR_URL] = url_error
-    headers = _rows(user_input.get(CONF_HEADERS))
-    params = _rows(user_input.get(ATTR_PARAMS))
-    errors.update(_check_rows(hass, headers, params))
+def request_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the subentry data of a submitted form: trimmed, sections flattened."""
+    advanced = user_input.get(SECTION_ADVANCED) or {}
     body_type = str(user_input.get(CONF_BODY_TYPE, BODY_NONE))
-    body = "" if body_type == BODY_NONE else str(user_input.get(ATTR_BODY) or "")
-    if body_error := _check_body(hass, body_type, body):
-        errors[ATTR_BODY] = body_error
     data: dict[str, Any] = {
-        CONF_NAME: name,
+        CONF_NAME: str(user_input.get(CONF_NAME, "")).strip(),
         ATTR_METHOD: str(user_input.get(ATTR_METHOD, "GET")),
-        ATTR_URL: url,
-        CONF_HEADERS: headers,
-        ATTR_PARAMS: params,
+        ATTR_URL: str(user_input.get(ATTR_URL, "")).strip(),
+        CONF_HEADERS: _rows(user_input.get(CONF_HEADERS)),
+        ATTR_PARAMS: _rows(user_input.get(ATTR_PARAMS)),
         CONF_BODY_TYPE: body_type,
-        ATTR_BODY: body,
-        ATTR_FAIL_ON_HTTP_ERROR: bool(user_input.get(ATTR_FAIL_ON_HTTP_ERROR, True)),
+        ATTR_BODY: ""
+        if body_type == BODY_NONE
+        else str(user_input.get(ATTR_BODY) or ""),
+        ATTR_FAIL_ON_HTTP_ERROR: bool(advanced.get(ATTR_FAIL_ON_HTTP_ERROR, True)),
     }
-    if (timeout := user_input.get(CONF_TIMEOUT)) is not None:
+    if (timeout := advanced.get(CONF_TIMEOUT)) is not None:
         data[CONF_TIMEOUT] = float(timeout)
-    if (retries := user_input.get(ATTR_RETRIES)) is not None:
+    if (retries := advanced.get(ATTR_RETRIES)) is not None:
         data[ATTR_RETRIES] = int(retries)
-    return data, errors
+    return data
 
 
-def _secret_values(profile: Profile, headers: Mapping[str, str]) -> list[str]:
-    """Return the values "Try it" must never show: credentials and header values."""
-    values = [profile.password, profile.token]
-    values += [value for _, value in profile.scoped_headers()]
-    values += headers.values()
-    # Longest first, so that a value containing another is hidden whole.
-    shown = (value for value in values if len(value) >= _MIN_SECRET_LENGTH)
-    return sorted(shown, key=len, reverse=True)
+def _suggested(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Return stored or submitted values in the form's shape (with its section)."""
+    values = {key: value for key, value in data.items() if key != CONF_TRY_IT}
+    if SECTION_ADVANCED not in values:
+        values[SECTION_ADVANCED] = {
+            key: values.pop(key) for key in _ADVANCED_KEYS if key in values
+        }
+    return values
 
 
-def try_result(response: Response, secrets: list[str]) -> str:
-    """Return the Markdown that shows the answer of "Try it"."""
-    preview = content_preview(
-        response.body, response.headers.get(hdrs.CONTENT_TYPE), TRY_IT_CONTENT_LENGTH
+def try_result(response: Response, forms: list[str]) -> str:
+    """Return the Markdown that shows the answer of "Try it", secrets masked."""
+    preview = masked_preview(
+        response.body,
+        response.headers.get(hdrs.CONTENT_TYPE),
+        TRY_IT_CONTENT_LENGTH,
+        forms,
     )
-    for secret in secrets:
-        preview = preview.replace(secret, "***")
-    status = status_line(response.status, response.reason)
+    status = mask(status_line(response.status, response.reason), forms)
     lines = [f"**{status}** · {response.elapsed:.3f} s"]
     if preview:
         # An indented code block: the content can't close it nor format itself.
@@ -308,40 +232,58 @@ class SavedRequestFlow(ConfigSubentryFlow):
         subentry: ConfigSubentry | None,
     ) -> SubentryFlowResult:
         """Show, check, try and save the form."""
-        entry = self._get_entry()
-        try:
-            profile = profile_from_entry(
-                entry.entry_id, entry.title, entry.data, entry.options
-            )
-        except InvalidProfileError:
+        entry: SceneHttpRequestConfigEntry = self._get_entry()
+        if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="invalid_profile")
+        profile = entry.runtime_data
         errors: dict[str, str] = {}
         result = ""
         suggested: Mapping[str, Any] = subentry.data if subentry else {}
         if user_input is not None:
             own_id = subentry.subentry_id if subentry else None
-            data, errors = validate_request_form(
-                self.hass, entry, profile, user_input, own_id
-            )
-            if not errors and not user_input.get(CONF_TRY_IT):
-                return self._save(entry, subentry, data)
-            if not errors:
-                result, errors = await self._async_try(entry, profile, data)
-            suggested = {k: v for k, v in user_input.items() if k != CONF_TRY_IT}
+            data = request_data(user_input)
+            saved, errors = self._check(entry, profile, data, own_id)
+            if saved is not None and not errors:
+                if not user_input.get(CONF_TRY_IT):
+                    return self._save(entry, subentry, data)
+                result, errors = await self._async_try(profile, saved)
+            suggested = user_input
         return self.async_show_form(
             step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(REQUEST_SCHEMA, suggested),
+            data_schema=self.add_suggested_values_to_schema(
+                REQUEST_SCHEMA, _suggested(suggested)
+            ),
             errors=errors,
             description_placeholders={
                 PLACEHOLDER_TRY_RESULT: result,
                 "profile": entry.title,
                 "example_template": "status?who={{ who }}",
+                "example_json": '{"who": {{ who | tojson }}}',
             },
         )
 
+    def _check(
+        self,
+        entry: SceneHttpRequestConfigEntry,
+        profile: Profile,
+        data: Mapping[str, Any],
+        own_id: str | None,
+    ) -> tuple[SavedRequest | None, dict[str, str]]:
+        """Parse the submitted data as setup will; return it and the form errors."""
+        try:
+            saved = saved_request_from_data(self.hass, entry.entry_id, "", data)
+        except InvalidRequestError as err:
+            return None, {err.field: err.key}
+        taken = [
+            key
+            for key, other in profile.requests.items()
+            if other.subentry_id != own_id
+        ]
+        return saved, form_errors(saved, profile.base_url, taken)
+
     def _save(
         self,
-        entry: ConfigEntry[Any],
+        entry: SceneHttpRequestConfigEntry,
         subentry: ConfigSubentry | None,
         data: dict[str, Any],
     ) -> SubentryFlowResult:
@@ -353,25 +295,23 @@ class SavedRequestFlow(ConfigSubentryFlow):
         )
 
     async def _async_try(
-        self, entry: ConfigEntry[Any], profile: Profile, data: Mapping[str, Any]
+        self, profile: Profile, saved: SavedRequest
     ) -> tuple[str, dict[str, str]]:
         """Send the request as the action would, with no variables."""
-        saved = saved_request_from_data(entry.entry_id, "", data)
         try:
-            call = saved_call_data(self.hass, saved, {})
-            request, _ = build_request(self.hass, call)
-            response = await HttpClient(
-                async_get_clientsession(self.hass)
-            ).async_request(request)
+            request = prepare(self.hass, {}, saved)
+            response = await shared(self.hass).client.async_request(request.request)
         except RequestError as err:
             reason = _TRY_ERRORS.get(str(err.translation_key), "cannot_connect")
             _LOGGER.debug("Try of saved request %s failed: %s", saved.name, reason)
             return "", {"base": reason}
         except HomeAssistantError as err:
-            key = "template_error" if err.translation_key == "template_error" else ""
-            return "", {"base": key or "invalid_request"}
+            key = err.translation_key
+            return "", {"base": key if key in _TRY_BUILD_ERRORS else "invalid_request"}
         except Exception:
             _LOGGER.exception("Unexpected error trying saved request %s", saved.name)
             return "", {"base": "unknown"}
         _LOGGER.debug("Try of saved request %s: HTTP %s", saved.name, response.status)
-        return try_result(response, _secret_values(profile, request.headers)), {}
+        secrets = [*profile.secret_values(), *request.request.headers.values()]
+        secrets += [value for _, value in request.request.scoped_headers]
+        return try_result(response, secret_forms(secrets)), {}
