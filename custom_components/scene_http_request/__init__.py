@@ -17,13 +17,14 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
-from .entity import remove_profile_device
+from .entity import async_migrate_profile_device
 from .profile import (
     InvalidProfileError,
     SceneHttpRequestConfigEntry,
     async_with_transport,
     profile_from_entry,
 )
+from .repairs import async_watch_certificates
 from .saved_request import saved_requests
 from .services import async_setup_services
 from .transport import TlsError
@@ -47,13 +48,14 @@ async def async_setup_entry(
     """Parse a profile's stored data and build its TLS contexts.
 
     Corrupt data fails the entry. The options flow reloads the entry, so the
-    contexts are rebuilt whenever the options change.
+    contexts are rebuilt, and the certificates checked again, whenever the
+    options change.
     """
     try:
         profile = profile_from_entry(
             entry.entry_id, entry.title, entry.data, entry.options
         )
-        requests = saved_requests(entry)
+        saved_requests(entry)  # corrupt saved requests fail the setup here
         entry.runtime_data = await async_with_transport(hass, profile)
     except (InvalidProfileError, TlsError) as err:
         raise ConfigEntryError(
@@ -61,8 +63,8 @@ async def async_setup_entry(
             translation_key="invalid_profile",
             translation_placeholders={"field": str(err)},
         ) from None
-    if not requests:
-        remove_profile_device(hass, entry.entry_id)
+    await async_watch_certificates(hass, entry, profile.tls)
+    async_migrate_profile_device(hass, entry)
     entry.async_on_unload(
         async_dispatcher_connect(
             hass, SIGNAL_CONFIG_ENTRY_CHANGED, _reload_on_subentry_change(hass, entry)
