@@ -29,7 +29,7 @@ KIND_CLIENT: Final = "client"
 KIND_CA: Final = "ca"
 
 # Translation keys, by kind: (expiring, expired).
-_KEYS: Final = {
+ISSUE_KEYS: Final = {
     KIND_CLIENT: ("certificate_client_expiring", "certificate_client_expired"),
     KIND_CA: ("certificate_ca_expiring", "certificate_ca_expired"),
 }
@@ -75,7 +75,7 @@ def async_update_issues(
         if end is None or end - now > WARN_BEFORE:
             ir.async_delete_issue(hass, DOMAIN, issue_id(entry_id, kind))
             continue
-        expiring, expired = _KEYS[kind]
+        expiring, expired = ISSUE_KEYS[kind]
         has_expired = end <= now
         ir.async_create_issue(
             hass,
@@ -96,7 +96,7 @@ def async_update_issues(
 @callback
 def async_delete_issues(hass: HomeAssistant, entry_id: str) -> None:
     """Delete a profile's certificate issues."""
-    for kind in _KEYS:
+    for kind in ISSUE_KEYS:
         ir.async_delete_issue(hass, DOMAIN, issue_id(entry_id, kind))
 
 
