@@ -35,6 +35,16 @@ def _key(rsa_bits: int | None) -> CertificateIssuerPrivateKeyTypes:
     return ec.generate_private_key(ec.SECP256R1())
 
 
+def _validity(days: float) -> tuple[dt.datetime, dt.datetime]:
+    """Return (not before, not after) for a certificate valid days more from now.
+
+    A negative days gives a certificate that has expired.
+    """
+    now = dt.datetime.now(dt.UTC)
+    not_after = now + dt.timedelta(days=days)
+    return min(now, not_after) - dt.timedelta(days=1), not_after
+
+
 def _pem(certificate: x509.Certificate) -> str:
     return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
@@ -77,19 +87,19 @@ class TestCA:
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, name: str = "Test CA") -> None:
-        """Make the root key and certificate."""
+    def __init__(self, name: str = "Test CA", *, days: float = 2) -> None:
+        """Make the root key and certificate, valid for days more."""
         self.key = _key(None)
         self.name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-        now = dt.datetime.now(dt.UTC)
+        not_before, not_after = _validity(days)
         self.certificate = (
             x509.CertificateBuilder()
             .subject_name(self.name)
             .issuer_name(self.name)
             .public_key(self.key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=2))
+            .not_valid_before(not_before)
+            .not_valid_after(not_after)
             .add_extension(
                 x509.BasicConstraints(ca=True, path_length=None), critical=True
             )
@@ -112,21 +122,23 @@ class TestCA:
         *,
         client: bool = False,
         rsa_bits: int | None = None,
+        days: float = 1,
     ) -> Issued:
         """Issue a server certificate for host, or a client certificate.
 
-        The key is EC P-256, or RSA of rsa_bits bits.
+        The key is EC P-256, or RSA of rsa_bits bits; the certificate is valid
+        for days more (negative: it has expired).
         """
         key = _key(rsa_bits)
-        now = dt.datetime.now(dt.UTC)
+        not_before, not_after = _validity(days)
         builder = (
             x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
             .issuer_name(self.name)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=1))
+            .not_valid_before(not_before)
+            .not_valid_after(not_after)
             .add_extension(
                 x509.BasicConstraints(ca=False, path_length=None), critical=True
             )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, Generator, Iterable
+import logging
 from unittest.mock import patch
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 # Import at collection time so HA's loader finds our custom_components package.
 import custom_components.scene_http_request  # noqa: F401
 from custom_components.scene_http_request import client
+from custom_components.scene_http_request.const import DOMAIN
 
 from .server import RecordingServer, start_server
 
@@ -22,6 +24,37 @@ def auto_enable_custom_integrations(
 ) -> None:
     """Let every test load custom integrations."""
     return
+
+
+def deprecation_reports(records: Iterable[logging.LogRecord]) -> list[str]:
+    """Return the messages of records that report a deprecated use by us.
+
+    HA's frame helper (report_usage) logs "Detected that custom integration
+    '<domain>' …", and its deprecation helper "The deprecated … was used from
+    <domain>"; code HA cannot place logs "Detected code that …".
+    """
+    reports = []
+    for record in records:
+        message = record.getMessage()
+        ours = f"integration '{DOMAIN}'" in message or (
+            message.startswith("The deprecated ") and f" from {DOMAIN}." in message
+        )
+        if ours or message.startswith("Detected code that "):
+            reports.append(message)
+    return reports
+
+
+@pytest.fixture(autouse=True)
+def no_deprecated_use(caplog: pytest.LogCaptureFixture) -> Generator[None]:
+    """Fail any test in which HA reports a deprecated use by this integration."""
+    yield
+    records = [
+        record
+        for when in ("setup", "call", "teardown")
+        for record in caplog.get_records(when)
+    ]
+    if reports := deprecation_reports(records):
+        pytest.fail("HA reported a deprecated use:\n" + "\n".join(reports))
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The saved requests' buttons, their device, and removal."""
+"""The saved requests' buttons, their devices, and removal."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.scene_http_request.const import DOMAIN, SUBENTRY_REQUEST
 
+from .devices import devices_of, subentry_of
 from .saved import add_profile_with_requests, request_data, subentry
 from .server import RecordingServer
 
@@ -58,7 +59,7 @@ async def entry(hass: HomeAssistant, server: RecordingServer) -> MockConfigEntry
 
 
 async def test_buttons_and_device(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Each saved request has a named button on the profile's service device."""
+    """Each saved request has its own service device, holding its button."""
     button = entity_id(hass, "button", "sub-left_send")
     registry_entry = er.async_get(hass).async_get(button)
     assert registry_entry is not None
@@ -67,14 +68,23 @@ async def test_buttons_and_device(hass: HomeAssistant, entry: MockConfigEntry) -
     assert registry_entry.translation_key == "send"
     state = hass.states.get(button)
     assert state is not None
-    assert state.attributes[ATTR_FRIENDLY_NAME] == "Hooks Left home"
-    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
-    assert len(devices) == 1
-    device = devices[0]
-    assert device.name == "Hooks"
+    # The button is its device's main feature: it takes the device's name.
+    assert state.attributes[ATTR_FRIENDLY_NAME] == "Left home"
+    devices = devices_of(hass, entry.entry_id)
+    assert set(devices) == {"sub-left", "sub-missing"}
+    device = devices["sub-left"]
+    assert device.name == "Left home"
     assert device.entry_type is dr.DeviceEntryType.SERVICE
+    assert subentry_of(device) == "sub-left"
     assert registry_entry.device_id == device.id
-    assert entity_id(hass, "button", "sub-missing_send") != button
+    sensor = er.async_get(hass).async_get(
+        entity_id(hass, "sensor", "sub-left_last_result")
+    )
+    assert sensor is not None
+    assert sensor.device_id == device.id
+    other = er.async_get(hass).async_get(entity_id(hass, "button", "sub-missing_send"))
+    assert other is not None
+    assert other.device_id == devices["sub-missing"].id
 
 
 async def test_press_sends_the_request(
@@ -130,29 +140,43 @@ async def test_new_saved_request_adds_entities(
     new_id = next(
         sub.subentry_id for sub in entry.subentries.values() if sub.title == "Arrived"
     )
-    assert hass.states.get(entity_id(hass, "button", f"{new_id}_send")) is not None
+    button = entity_id(hass, "button", f"{new_id}_send")
+    assert hass.states.get(button) is not None
     sensor = entity_id(hass, "sensor", f"{new_id}_last_result")
     assert hass.states.get(sensor) is not None
+    device = devices_of(hass, entry.entry_id)[new_id]
+    assert device.name == "Arrived"
+    assert subentry_of(device) == new_id
+    registry = er.async_get(hass)
+    assert {
+        registry.async_get(button).device_id,
+        registry.async_get(sensor).device_id,
+    } == {device.id}
 
 
 async def test_removal(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Removing a saved request removes its entities; removing the profile, all."""
+    """Removing a saved request removes its device and entities; the profile, all.
+
+    HA removes the subentry's device: no deprecated registry call is made (the
+    autouse no_deprecated_use fixture fails the test on any report).
+    """
     registry = er.async_get(hass)
     button = entity_id(hass, "button", "sub-left_send")
     sensor = entity_id(hass, "sensor", "sub-left_last_result")
+    left_device = devices_of(hass, entry.entry_id)["sub-left"]
     assert hass.config_entries.async_remove_subentry(entry, "sub-left")
     await hass.async_block_till_done()
     assert registry.async_get(button) is None
     assert registry.async_get(sensor) is None
     assert hass.states.get(button) is None
+    assert dr.async_get(hass).async_get(left_device.id) is None
     other = entity_id(hass, "button", "sub-missing_send")
     assert hass.states.get(other) is not None
-    devices = dr.async_get(hass)
-    assert len(dr.async_entries_for_config_entry(devices, entry.entry_id)) == 1
+    assert set(devices_of(hass, entry.entry_id)) == {"sub-missing"}
     await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert registry.async_get(other) is None
-    assert dr.async_entries_for_config_entry(devices, entry.entry_id) == []
+    assert devices_of(hass, entry.entry_id) == {}
 
 
 async def test_unload_and_other_changes_do_not_reload(
@@ -172,12 +196,11 @@ async def test_unload_and_other_changes_do_not_reload(
 async def test_last_removal_removes_the_device(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
-    """A profile whose last saved request is removed keeps no empty device."""
-    devices = dr.async_get(hass)
+    """A profile whose saved requests are all removed keeps no device."""
     hass.config_entries.async_remove_subentry(entry, "sub-left")
     await hass.async_block_till_done()
-    assert len(dr.async_entries_for_config_entry(devices, entry.entry_id)) == 1
+    assert set(devices_of(hass, entry.entry_id)) == {"sub-missing"}
     hass.config_entries.async_remove_subentry(entry, "sub-missing")
     await hass.async_block_till_done()
-    assert dr.async_entries_for_config_entry(devices, entry.entry_id) == []
+    assert devices_of(hass, entry.entry_id) == {}
     assert er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id) == []

@@ -794,11 +794,13 @@ DONE_RULE_EVIDENCE: dict[str, list[Evidence]] = {
     "brands": [exists("brand/icon.png")],
     "config-flow": [exists("config_flow.py")],
     "config-entry-unloading": [mentions("__init__.py", "def async_unload_entry")],
+    "devices": [mentions("entity.py", "DeviceInfo")],
     "diagnostics": [mentions("diagnostics.py", "async_get_config_entry_diagnostics")],
     "exception-translations": [json_has("translations/en.json", "exceptions")],
     "icon-translations": [exists("icons.json")],
     "inject-websession": [mentions("*.py", "async_get_clientsession")],
     "reconfiguration-flow": [mentions("config_flow.py", "async_step_reconfigure")],
+    "repair-issues": [mentions("repairs.py", "async_create_issue")],
     "runtime-data": [mentions("__init__.py", "runtime_data")],
     "test-before-setup": [
         mentions("__init__.py", "ConfigEntry(Error|NotReady|AuthFailed)")

@@ -73,7 +73,7 @@ async def test_unknown_until_sent(hass: HomeAssistant, entry: MockConfigEntry) -
     """The sensor is unknown before any send, with a translated name."""
     state = sensor(hass, "sub")
     assert state.state == STATE_UNKNOWN
-    assert state.attributes[ATTR_FRIENDLY_NAME] == "Hooks Left home last result"
+    assert state.attributes[ATTR_FRIENDLY_NAME] == "Left home Last result"
     assert state.attributes["ok"] is None
 
 
@@ -152,7 +152,7 @@ async def test_restore(hass: HomeAssistant, server: RecordingServer) -> None:
         [
             (
                 State(
-                    "sensor.hooks_left_home_last_result",
+                    "sensor.left_home_last_result",
                     "404",
                     {"elapsed": 0.25, "last_attempt": attempt, "ok": False},
                 ),
@@ -160,7 +160,7 @@ async def test_restore(hass: HomeAssistant, server: RecordingServer) -> None:
             ),
             (
                 State(
-                    "sensor.hooks_other_last_result",
+                    "sensor.other_last_result",
                     "timeout",
                     {"elapsed": "x", "last_attempt": 3, "ok": "no"},
                 ),
@@ -176,7 +176,7 @@ async def test_restore(hass: HomeAssistant, server: RecordingServer) -> None:
         subentry(request_data("Other", "other"), "other"),
     )
     state = sensor(hass, "sub")
-    assert state.entity_id == "sensor.hooks_left_home_last_result"
+    assert state.entity_id == "sensor.left_home_last_result"
     assert state.state == "404"
     assert state.attributes["elapsed"] == 0.25
     assert state.attributes["last_attempt"] == attempt

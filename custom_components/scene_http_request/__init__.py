@@ -19,13 +19,14 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
-from .entity import remove_profile_device
+from .entity import async_migrate_profile_device
 from .profile import (
     InvalidProfileError,
     SceneHttpRequestConfigEntry,
     async_with_transport,
     profile_from_entry,
 )
+from .repairs import async_watch_certificates
 from .runtime import shared
 from .saved_request import parse_saved_requests
 from .services import async_setup_services
@@ -47,10 +48,11 @@ async def async_setup_entry(
     hass: HomeAssistant,
     entry: SceneHttpRequestConfigEntry,
 ) -> bool:
-    """Parse a profile's stored data and build its TLS contexts.
+    """Parse a profile and its saved requests, build its TLS contexts, index it.
 
     Corrupt data fails the entry. The options flow reloads the entry, so the
-    contexts are rebuilt whenever the options change.
+    contexts are rebuilt, and the certificates checked again, whenever the
+    options change.
     """
     try:
         profile = profile_from_entry(
@@ -70,8 +72,8 @@ async def async_setup_entry(
     index = shared(hass).index
     index.add(profile)
     entry.async_on_unload(partial(index.remove, entry.entry_id))
-    if not requests:
-        remove_profile_device(hass, entry.entry_id)
+    await async_watch_certificates(hass, entry, profile.tls)
+    async_migrate_profile_device(hass, entry)
     entry.async_on_unload(
         async_dispatcher_connect(
             hass, SIGNAL_CONFIG_ENTRY_CHANGED, _reload_on_subentry_change(hass, entry)

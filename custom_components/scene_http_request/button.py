@@ -18,18 +18,21 @@ SEND_DESCRIPTION = ButtonEntityDescription(key="send", translation_key="send")
 
 
 async def async_setup_entry(
-    hass: HomeAssistant,
+    hass: HomeAssistant,  # noqa: ARG001
     entry: SceneHttpRequestConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a button for each saved request of the profile."""
     async_add_saved_request_entities(
-        hass, entry, async_add_entities, SavedRequestButton, SEND_DESCRIPTION
+        entry, async_add_entities, SavedRequestButton, SEND_DESCRIPTION
     )
 
 
 class SavedRequestButton(SavedRequestEntity, ButtonEntity):
     """Sends its saved request, with no variables, through the action."""
+
+    # The main feature of the saved request's device: it takes the device's name.
+    _attr_name = None
 
     async def async_press(self) -> None:
         """Send the request; a failure is raised as the action raises it."""

@@ -32,13 +32,13 @@ LAST_RESULT_DESCRIPTION = SensorEntityDescription(
 
 
 async def async_setup_entry(
-    hass: HomeAssistant,
+    hass: HomeAssistant,  # noqa: ARG001
     entry: SceneHttpRequestConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a last-result sensor for each saved request of the profile."""
     async_add_saved_request_entities(
-        hass, entry, async_add_entities, SavedRequestSensor, LAST_RESULT_DESCRIPTION
+        entry, async_add_entities, SavedRequestSensor, LAST_RESULT_DESCRIPTION
     )
 
 
