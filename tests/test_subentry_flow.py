@@ -223,6 +223,7 @@ async def test_reconfigure_name_taken(
     """Reconfigure refuses the name of another saved request."""
     form = await start(hass, entry)
     await submit(hass, form["flow_id"], name="Second")
+    await hass.async_block_till_done()  # the profile reloads with its new request
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, SUBENTRY_REQUEST),
         context={"source": SOURCE_RECONFIGURE, "subentry_id": "sub-other"},
