@@ -107,3 +107,54 @@ async def test_setup_and_unload_keep_the_index(hass: HomeAssistant) -> None:
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert index.match(URL("https://hooks.example.com/x")) is None
     assert index.saved("left_home") == ()
+
+
+BASES = [
+    "https://api.example.com/",
+    "https://api.example.com/v1/",
+    "https://api.example.com/v1/admin/",
+    "https://api.example.com/v1beta/",
+    "https://api.example.com/a%2Fb/",
+    "https://api.example.com:8443/v1/",
+    "http://api.example.com/v1/",
+    "http://127.0.0.1:8123/api/webhook/",
+]
+URLS = [
+    "https://api.example.com",
+    "https://api.example.com/v1",
+    "https://api.example.com/v1/",
+    "https://api.example.com/v1/users?page=2",
+    "https://API.EXAMPLE.COM/v1/users",
+    "https://api.example.com:443/v1/users",
+    "https://api.example.com/v1/a/../b",
+    "https://api.example.com/v1/../admin",
+    "https://api.example.com/v1/%2e%2e/admin",
+    "https://api.example.com/v10",
+    "https://api.example.com/v1/admin",
+    "https://api.example.com/v1/administrator/",
+    "https://api.example.com/v1//admin/",
+    "https://api.example.com/a%2Fb/c",
+    "https://api.example.com/a/b/c",
+    "https://api.example.com:8443/v1/x",
+    "http://api.example.com/v1/x",
+    "http://127.0.0.1:8123/api/webhook/left_home",
+    "http://127.0.0.1:8123/api/webhooks",
+    "http://localhost:8123/api/webhook/x",
+]
+
+
+def test_match_agrees_with_covers() -> None:
+    """The index picks what the longest covering base URL would, for every pair."""
+    profiles = [_profile(base, f"p{number}") for number, base in enumerate(BASES)]
+    index = ProfileIndex()
+    for profile in profiles:
+        index.add(profile)
+    for raw in URLS:
+        url = URL(raw)
+        covering = [profile for profile in profiles if profile.covers(url)]
+        expected = max(
+            covering,
+            key=lambda profile: len(profile.base_url.raw_path),  # type: ignore[union-attr]
+            default=None,
+        )
+        assert index.match(url) is expected, raw

@@ -18,16 +18,16 @@ from .client import HttpClient
 from .const import DOMAIN
 from .profile import Profile
 from .saved_request import SavedRequest
-from .url import Origin, in_scope, origin_of
+from .url import Origin, origin_of
 
 
 class ProfileIndex:
-    """The loaded profiles by origin, and their saved requests by key."""
+    """The loaded profiles by base URL, and their saved requests by key."""
 
     def __init__(self) -> None:
         """Start empty."""
         self._profiles: dict[str, Profile] = {}
-        self._by_origin: dict[Origin, tuple[Profile, ...]] = {}
+        self._by_base: dict[tuple[Origin, str], Profile] = {}
         self._by_key: dict[str, tuple[tuple[str, SavedRequest], ...]] = {}
 
     def add(self, profile: Profile) -> None:
@@ -41,34 +41,42 @@ class ProfileIndex:
             self._rebuild()
 
     def _rebuild(self) -> None:
-        """Group the profiles by origin, the longest base path first."""
-        by_origin: dict[Origin, list[Profile]] = {}
+        """Key the profiles by origin and base path, the requests by key.
+
+        Two profiles can't share a base URL (the config flow refuses it); should
+        stored data have it anyway, the one set up last wins.
+        """
         by_key: dict[str, list[tuple[str, SavedRequest]]] = {}
+        self._by_base = {}
         for profile in self._profiles.values():
-            if profile.base_url is not None:
-                by_origin.setdefault(origin_of(profile.base_url), []).append(profile)
+            if (base := profile.base_url) is not None:
+                self._by_base[origin_of(base), base.raw_path] = profile
             for key, saved in profile.requests.items():
                 by_key.setdefault(key, []).append((profile.title, saved))
-        self._by_origin = {
-            origin: tuple(sorted(group, key=_base_path_length, reverse=True))
-            for origin, group in by_origin.items()
-        }
         self._by_key = {key: tuple(found) for key, found in by_key.items()}
 
     def match(self, url: URL) -> Profile | None:
-        """Return the profile whose base URL is the longest prefix of url, if any."""
-        for profile in self._by_origin.get(origin_of(url), ()):
-            if profile.base_url is not None and in_scope(url, profile.base_url):
+        """Return the profile whose base URL is the longest prefix of url, if any.
+
+        A base path ends in "/", and covers whole segments (url.in_scope): the
+        candidates are the URL's path up to each "/", the longest first, and the
+        path itself with a "/" added.
+        """
+        if not self._by_base:
+            return None
+        origin = origin_of(url)
+        path = url.raw_path or "/"
+        candidate = path if path.endswith("/") else path + "/"
+        while True:
+            if (profile := self._by_base.get((origin, candidate))) is not None:
                 return profile
-        return None
+            if candidate == "/":
+                return None
+            candidate = candidate[: candidate.rindex("/", 0, -1) + 1]
 
     def saved(self, key: str) -> tuple[tuple[str, SavedRequest], ...]:
         """Return the saved requests called key, with their profiles' titles."""
         return self._by_key.get(key, ())
-
-
-def _base_path_length(profile: Profile) -> int:
-    return len(profile.base_url.raw_path) if profile.base_url is not None else -1
 
 
 @dataclass(slots=True)
