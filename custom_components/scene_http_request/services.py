@@ -76,7 +76,7 @@ from .content import (
     safe_text,
 )
 from .download import Download, async_prepare_download
-from .files import FileBody, MultipartBody, Part
+from .files import FileBody, MultipartBody, Part, async_check_file_access
 from .outcome import SendOutcome, report_outcome
 from .pacing import RequestPacer
 from .profile import (
@@ -246,6 +246,7 @@ class _Sender:
             except HomeAssistantError as err:
                 report(SendOutcome.failed(err))
                 raise
+        await async_check_file_access(hass, call.context, data)
         request, profile, download = await self._async_prepare(data, report)
         try:
             response = await self._async_send_reported(request, report)
