@@ -138,9 +138,9 @@ def _fit(stem: str, tail: str) -> str:
 
 def inert_name(name: str) -> str:
     """Return name with .txt added if its extension is active content."""
-    _, dot, extension = name.rpartition(".")
+    stem, dot, extension = name.rpartition(".")
     if dot and extension.lower() in ACTIVE_EXTENSIONS:
-        return _fit(name, INERT_SUFFIX)
+        return _fit(stem, f".{extension}{INERT_SUFFIX}")
     return name
 
 
