@@ -27,6 +27,7 @@ import os
 from pathlib import Path
 import re
 import secrets
+import stat
 from typing import IO, Any
 
 from aiohttp import hdrs
@@ -54,7 +55,8 @@ ACTIVE_EXTENSIONS = frozenset({"html", "htm", "xhtml", "svg", "js", "mjs"})
 INERT_SUFFIX = ".txt"
 # Free names tried after the response's own: report_2.txt ... report_<N>.txt.
 _MAX_NUMBER = 10_000
-_DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+# Not O_DIRECTORY: it reports a symlink swapped in as "not a directory".
+_DIRECTORY_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
 _TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
 # A filesystem without hard links (FAT, some network shares) refuses os.link so.
 _NO_LINK = frozenset(
@@ -93,18 +95,23 @@ def open_directory(config: Config, target: Target) -> int:
     Blocking: run in an executor job.
     """
     after_check(target.directory)
+    missing = validation_error("file_not_found", path=shown_path(target.given))
     try:
         fd = os.open(target.directory, _DIRECTORY_FLAGS)
     except FileNotFoundError, NotADirectoryError:
-        given = shown_path(target.given)
-        raise validation_error("file_not_found", path=given) from None
+        raise missing from None
     except OSError as err:  # ELOOP: a symlink was swapped in after the check
         raise file_error(target.given, err) from None
     try:
-        check_opened(config, fd, target.directory, target.given)
+        is_directory = stat.S_ISDIR(os.fstat(fd).st_mode)
+        if is_directory:
+            check_opened(config, fd, target.directory, target.given)
     except BaseException:
         os.close(fd)
         raise
+    if not is_directory:  # a file or a FIFO swapped in
+        os.close(fd)
+        raise missing
     return fd
 
 
