@@ -350,3 +350,33 @@ async def test_file_error_path_is_printable(
     assert missing.translation_key == "file_not_found"
     assert missing.translation_placeholders is not None
     assert missing.translation_placeholders["path"].endswith("x\\x0a\\x1by")
+
+
+def test_opened_path_without_proc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without /proc, the name must still lead to the very file opened."""
+    real_readlink = Path.readlink
+
+    def no_proc(self: Path) -> Path:
+        if str(self).startswith("/proc/self/fd/"):
+            raise FileNotFoundError(errno.ENOENT, "no /proc")
+        return real_readlink(self)
+
+    source = tmp_path / "a.txt"
+    source.write_bytes(b"a")
+    fd = os.open(source, os.O_RDONLY)
+    try:
+        assert files.opened_path(fd, source) == str(source)
+        monkeypatch.setattr(Path, "readlink", no_proc)
+        assert files.opened_path(fd, source) == str(source)
+        link = tmp_path / "link"
+        link.symlink_to(source)
+        assert files.opened_path(fd, link) == str(source)
+        source.unlink()
+        source.write_bytes(b"another file")
+        assert files.opened_path(fd, source) is None
+        source.unlink()
+        assert files.opened_path(fd, source) is None
+    finally:
+        os.close(fd)
