@@ -7,6 +7,7 @@ import errno
 import gc
 import os
 from pathlib import Path
+import sys
 import threading
 from typing import Any
 from unittest.mock import patch
@@ -129,7 +130,75 @@ async def test_fifo_never_blocks(
     assert info.value.errno == errno.ENXIO
 
 
+async def test_symlink_flipping_during_calls_never_sends_the_secret(
+    hass: HomeAssistant, place: Place, server: RecordingServer
+) -> None:
+    """A thread flips a file and a symlink to a secret while 300 calls send it."""
+    secret = place.outside / "secret.txt"
+    secret.write_bytes(SECRET)
+    source = place.allowed / "flip.txt"
+    source.write_bytes(b"public")
+    stop = threading.Event()
+
+    def flip() -> None:
+        spare = place.allowed / "spare"
+        while not stop.is_set():
+            spare.symlink_to(secret)
+            spare.replace(source)
+            spare.write_bytes(b"public")
+            spare.replace(source)
+
+    flipper = threading.Thread(target=flip)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads interleave between the check and the open
+    flipper.start()
+    outcomes: list[str] = []
+    try:
+        for _ in range(300):
+            try:
+                await send(
+                    hass, method="POST", url=server.url("/in"), body_file=str(source)
+                )
+                outcomes.append("sent")
+            except HomeAssistantError as err:
+                outcomes.append(str(err.translation_key))
+    finally:
+        stop.set()
+        await asyncio.to_thread(flipper.join, 10)
+        sys.setswitchinterval(interval)
+    assert [received.body for received in server.received] == [b"public"] * len(
+        server.received
+    )
+    assert set(outcomes) <= {"sent", "file_error", "path_not_allowed"}
+    assert open_fds_on(secret) == 0
+
+
 # ------------------------------------------------------------------ writing
+
+
+@pytest.mark.parametrize("save_to", ["dir/", "dir/out.bin"])
+async def test_save_to_directory_swapped_for_a_fifo(
+    hass: HomeAssistant, place: Place, server: RecordingServer, save_to: str
+) -> None:
+    """A FIFO put in the directory's place fails at once: the directory is gone."""
+    directory = place.allowed / "dir"
+    directory.mkdir()
+
+    def to_fifo(_path: Path) -> None:
+        directory.rmdir()
+        os.mkfifo(directory)
+
+    with patch.object(download, "after_check", to_fifo):
+        async with asyncio.timeout(10):
+            err = await send_error(
+                hass,
+                ServiceValidationError,
+                url=server.url("/x"),
+                save_to=f"{place.allowed}/{save_to}",
+            )
+    assert err.translation_key == "file_not_found"
+    assert server.received == []
+    assert open_fds_on(directory) == 0
 
 
 @pytest.mark.parametrize("save_to", ["dir/", "dir/out.bin"])
