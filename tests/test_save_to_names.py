@@ -239,3 +239,44 @@ async def test_no_free_name_is_file_error(
     assert err.translation_key == "file_error"
     assert "File exists" in str(err)
     assert names(place.allowed) == ["full.txt"]
+
+
+def test_link_and_reserve_edge_cases(tmp_path: Path) -> None:
+    """Temporary names collide, links fail, renames fail: nothing is left behind."""
+    directory = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        with patch.object(download.secrets, "token_hex", return_value="same"):
+            fd, temp = download.create_temp(directory)
+            os.close(fd)
+            with pytest.raises(FileExistsError):
+                download.create_temp(directory)
+        (tmp_path / "a.txt").write_text("old")
+        with (
+            patch.object(download.os, "link", side_effect=OSError(errno.EMLINK, "x")),
+            pytest.raises(OSError, match="x"),
+        ):
+            download.link_free(directory, temp, "a.txt")
+        with patch.object(download, "_MAX_NUMBER", 1), pytest.raises(FileExistsError):
+            download._reserve_free(directory, temp, "a.txt")
+        with (
+            patch.object(download.os, "replace", side_effect=OSError(errno.EIO, "io")),
+            pytest.raises(OSError, match="io"),
+        ):
+            download._reserve_free(directory, temp, "a.txt")
+        assert names(tmp_path) == sorted(["a.txt", temp])
+        assert download._reserve_free(directory, temp, "a.txt") == "a_2.txt"
+        assert names(tmp_path) == ["a.txt", "a_2.txt"]
+    finally:
+        os.close(directory)
+
+
+async def test_directory_gone_before_it_is_opened(
+    hass: HomeAssistant, place: Place, named: RecordingServer
+) -> None:
+    """A directory removed between the check and the open is file_not_found."""
+    directory = place.allowed / "gone"
+    directory.mkdir()
+    with patch.object(download, "after_check", lambda _path: directory.rmdir()):
+        err = await send_error(hass, url=named.url("/named"), save_to=f"{directory}/")
+    assert err.translation_key == "file_not_found"
+    assert named.received == []
