@@ -240,22 +240,33 @@ async def test_unreadable_file(
     """A file that can't be opened or stat'ed is file_error with the OS reason."""
     source = place.allowed / "locked.bin"
     source.write_bytes(b"x")
+    real_open, real_fstat = os.open, os.fstat
 
-    def refuse(*_args: Any, **_kwargs: Any) -> Any:
-        raise PermissionError(13, "Permission denied")
+    def refuse_open(path: Any, *args: Any, **kwargs: Any) -> int:
+        if Path(path) == source:
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", refuse)
+    def refuse_fstat(fd: int) -> os.stat_result:
+        if Path(f"/proc/self/fd/{fd}").readlink() == source:
+            raise PermissionError(13, "Permission denied")
+        return real_fstat(fd)
+
+    monkeypatch.setattr(files.os, "open", refuse_open)
     err = await send_error(
         hass, method="POST", url=f"{upload.url}/in", body_file=str(source)
     )
     assert err.translation_key == "file_error"
     assert "Permission denied" in str(err)
     monkeypatch.undo()
-    monkeypatch.setattr(Path, "stat", refuse)
+    monkeypatch.setattr(files.os, "fstat", refuse_fstat)
     err = await send_error(
         hass, method="POST", url=f"{upload.url}/in", body_file=str(source)
     )
     assert err.translation_key == "file_error"
+    monkeypatch.undo()
+    assert open_fds_on(source) == 0
+    assert upload.headers == []
 
 
 async def test_upload_interrupted_by_the_server(

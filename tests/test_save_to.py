@@ -338,13 +338,32 @@ async def test_disk_full(hass: HomeAssistant, place: Place, app: str) -> None:
     assert leftovers(place.allowed) == []
 
 
-async def test_rename_failure(hass: HomeAssistant, place: Place, app: str) -> None:
-    """A final name that is a directory fails the rename: file_error, no leftovers."""
+async def test_directory_name_taken_by_a_directory(
+    hass: HomeAssistant, place: Place, app: str
+) -> None:
+    """A name the response picks that is a directory is left: the next one is used."""
     (place.allowed / "taken").mkdir()
     url = URL(f"{app}/x").with_query(cd='attachment; filename="taken"')
-    err = await send_error(hass, url=str(url), save_to=f"{place.allowed}/")
-    assert err.translation_key == "file_error"
+    response = await send(hass, url=str(url), save_to=f"{place.allowed}/")
+    assert response["saved_to"] == str(place.allowed / "taken_2")
+    assert (place.allowed / "taken").is_dir()
+    assert (place.allowed / "taken_2").read_bytes() == BINARY
     assert leftovers(place.allowed) == []
+
+
+async def test_rename_failure(hass: HomeAssistant, place: Place, app: str) -> None:
+    """A directory made at the target's name fails the rename: file_error."""
+    target = place.allowed / "late"
+
+    def make_directory(_path: Path) -> None:
+        target.mkdir()
+
+    with patch.object(download, "after_check", make_directory):
+        err = await send_error(hass, url=f"{app}/x", save_to=str(target))
+    assert err.translation_key == "file_error"
+    assert target.is_dir()
+    assert leftovers(place.allowed) == []
+    assert open_fds_on(place.allowed) == 0
 
 
 async def test_temp_file_not_creatable(
@@ -352,13 +371,14 @@ async def test_temp_file_not_creatable(
 ) -> None:
     """A directory that refuses new files is file_error."""
     with patch.object(
-        download.tempfile,
-        "mkstemp",
+        download,
+        "create_temp",
         side_effect=PermissionError(13, "Permission denied"),
     ):
         err = await send_error(hass, url=f"{app}/x", save_to=f"{place.allowed}/")
     assert err.translation_key == "file_error"
     assert "Permission denied" in str(err)
+    assert open_fds_on(place.allowed) == 0
 
 
 @pytest.mark.parametrize(
@@ -420,20 +440,29 @@ def test_disposition_parser_failure_means_no_name() -> None:
 async def test_discard_is_safe_at_any_time(hass: HomeAssistant, tmp_path: Path) -> None:
     """Discarding before anything was written, or twice, does nothing wrong."""
     target = download.Target(tmp_path, None, str(tmp_path))
-    sink = download.Download(hass, target, URL("http://x/"))
-    await sink.async_discard()
-    await sink.async_start({})  # type: ignore[arg-type]
-    sink._file.close()  # type: ignore[union-attr]
-    sink._file = None
-    await sink.async_discard()
-    await sink.async_discard()
+    for started in (False, True):
+        directory = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+        sink = download.Download(hass, target, URL("http://x/"), directory)
+        if started:
+            await sink.async_start({})  # type: ignore[arg-type]
+            sink._file.close()  # type: ignore[union-attr]
+            sink._file = None
+        await sink.async_discard()
+        await sink.async_discard()
+        assert open_fds_on(tmp_path) == 0
+        assert leftovers(tmp_path) == []
 
 
 async def test_commit_without_a_body_is_an_empty_file(
     hass: HomeAssistant, tmp_path: Path
 ) -> None:
     """A commit with no body started writes an empty file."""
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
     target = download.Target(tmp_path, "empty.txt", "empty.txt")
-    sink = download.Download(hass, target, URL("http://x/"))
+    directory = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    sink = download.Download(hass, target, URL("http://x/"), directory)
     assert await sink.async_commit() == tmp_path / "empty.txt"
+    await sink.async_discard()
+    assert (tmp_path / "empty.txt").read_bytes() == b""
     assert leftovers(tmp_path) == []
+    assert open_fds_on(tmp_path) == 0

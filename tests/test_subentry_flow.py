@@ -61,6 +61,7 @@ async def submit(hass: HomeAssistant, flow_id: str, **fields: Any) -> dict[str, 
             advanced[key] = values.pop(key)
     values["advanced"] = advanced
     result = await hass.config_entries.subentries.async_configure(flow_id, values)
+    await hass.async_block_till_done()  # a saved request reloads its profile
     return dict(result)
 
 

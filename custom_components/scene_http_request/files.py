@@ -1,4 +1,4 @@
-"""Files the action reads: checked paths, and request bodies streamed from disk.
+"""Files the action reads: who may use them, checked paths, bodies streamed from disk.
 
 Every file operation runs in an executor job, never on the event loop: resolving a
 path, Home Assistant's allow-list check (hass.config.is_allowed_path, which touches
@@ -6,32 +6,67 @@ the disk), opening, reading, closing. The bytes of an upload are read by aiohttp
 own file payload, which reads each piece in an executor job while the previous
 one is sent: the body is never whole in memory. Executor jobs need no dependency;
 aiofiles would run the same thread-pool calls behind another API.
+
+What is opened is checked, not only its name: a file is opened without following
+a last symlink and without blocking on a FIFO, must be a regular file, and the
+allow list is checked again on the path the open descriptor really has.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from functools import partial
 import mimetypes
+import os
 from pathlib import Path, PurePath
 import stat
 from typing import IO, Any
 
 from aiohttp import MultipartWriter
 from aiohttp.payload import BufferedReaderPayload, BytesPayload, Payload
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.core_config import Config
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, Unauthorized, UnknownUser
 
-from .const import DOMAIN
-from .validation import validation_error
+from .const import ATTR_BODY_FILE, ATTR_MULTIPART, ATTR_SAVE_TO, DOMAIN, PART_FILE
+from .validation import printable, validation_error
 
 OCTET_STREAM = "application/octet-stream"
 TEXT_PLAIN = "text/plain; charset=utf-8"
 # Messages show a path of at most this many characters (its end: the file's name).
 _SHOWN_PATH = 64
+# A FIFO swapped in must not block the open, nor a symlink lead elsewhere.
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+
+
+def uses_files(data: Mapping[str, Any]) -> bool:
+    """Return whether call data reads or writes a file (body_file, save_to, file)."""
+    if data.get(ATTR_BODY_FILE) is not None or data.get(ATTR_SAVE_TO) is not None:
+        return True
+    return any(
+        isinstance(part, Mapping) and part.get(PART_FILE) is not None
+        for part in data.get(ATTR_MULTIPART) or ()
+    )
+
+
+async def async_check_file_access(
+    hass: HomeAssistant, context: Context, data: Mapping[str, Any]
+) -> None:
+    """Let only admins, and calls without a user, read or write files.
+
+    Automations and scripts started by the system have no user. Like core's admin
+    actions, raise Unauthorized for any other user (UnknownUser for an unknown one).
+    """
+    if context.user_id is None or not uses_files(data):
+        return
+    user = await hass.auth.async_get_user(context.user_id)
+    if user is None:
+        raise UnknownUser(context=context)
+    if not user.is_admin:
+        raise Unauthorized(context=context)
 
 
 def shown_path(path: str | PurePath) -> str:
@@ -46,7 +81,10 @@ def file_error(path: str | PurePath, err: OSError) -> HomeAssistantError:
     return HomeAssistantError(
         translation_domain=DOMAIN,
         translation_key="file_error",
-        translation_placeholders={"path": shown_path(path), "reason": reason},
+        translation_placeholders={
+            "path": printable(shown_path(path)),
+            "reason": printable(reason),
+        },
     )
 
 
@@ -75,21 +113,66 @@ def guess_type(name: str, default: str) -> str:
     return mimetypes.guess_type(name, strict=False)[0] or default
 
 
+def after_check(path: Path) -> None:
+    """Do nothing: runs between a path's check and its opening (tests race here)."""
+
+
+def opened_path(fd: int, path: Path) -> str | None:
+    """Return the path an open descriptor really has, None if it can't be told.
+
+    Linux names it in /proc/self/fd. Elsewhere, path must still resolve to the
+    very file that was opened. Blocking: executor only.
+    """
+    with suppress(OSError):
+        return str(Path(f"/proc/self/fd/{fd}").readlink())
+    try:
+        real = path.resolve()
+        opened, current = os.fstat(fd), real.stat()
+    except OSError:
+        return None
+    if (opened.st_dev, opened.st_ino) != (current.st_dev, current.st_ino):
+        return None
+    return str(real)
+
+
+def check_opened(config: Config, fd: int, path: Path, raw: str) -> str:
+    """Check the allow list on the path an open descriptor really has; return it.
+
+    Blocking: executor only.
+    """
+    real = opened_path(fd, path)
+    if real is None or not config.is_allowed_path(real):
+        raise validation_error("path_not_allowed", path=shown_path(raw))
+    return real
+
+
+def _check_regular(fd: int, raw: str) -> None:
+    """Refuse a directory, or a FIFO or device whose reads would block or not end."""
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        raise file_error(raw, IsADirectoryError(0, "not a regular file"))
+
+
 def open_upload(config: Config, raw: str) -> IO[bytes]:
     """Open an allowed regular file for reading. Blocking: executor only."""
     path = resolve_allowed(config, raw)
+    after_check(path)
     try:
-        mode = path.stat().st_mode
+        fd = os.open(path, _READ_FLAGS)
     except FileNotFoundError:
         raise validation_error("file_not_found", path=shown_path(raw)) from None
-    except OSError as err:
+    except OSError as err:  # ELOOP: a symlink was swapped in after the check
         raise file_error(raw, err) from None
-    if not stat.S_ISREG(mode):  # a directory, or a FIFO that would block the read
-        raise file_error(raw, IsADirectoryError(0, "not a regular file"))
     try:
-        return path.open("rb")
+        _check_regular(fd, raw)
+        check_opened(config, fd, path, raw)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
     except OSError as err:
+        os.close(fd)
         raise file_error(raw, err) from None
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def close_all(files: list[IO[bytes]]) -> None:
@@ -113,7 +196,9 @@ class FileBody:
     @asynccontextmanager
     async def open(self) -> AsyncIterator[Payload]:
         """Open the file for one hop; aiohttp reads it in executor jobs."""
-        file, content_type = await self.hass.async_add_executor_job(self._open)
+        file, content_type = await async_open(
+            self.hass, self._open, lambda opened: close_all([opened[0]])
+        )
         try:
             yield BufferedReaderPayload(file, content_type=content_type, filename=None)
         finally:
@@ -179,7 +264,9 @@ class MultipartBody:
     @asynccontextmanager
     async def open(self) -> AsyncIterator[Payload]:
         """Open the file parts for one hop; aiohttp reads them in executor jobs."""
-        files, payloads = await self.hass.async_add_executor_job(self._open)
+        files, payloads = await async_open(
+            self.hass, self._open, lambda opened: close_all(opened[0])
+        )
         try:
             writer = MultipartWriter("form-data", boundary=self.boundary)
             for payload in payloads:
@@ -192,6 +279,31 @@ class MultipartBody:
     def content_type(self) -> str:
         """Return the Content-Type of the body, boundary included."""
         return f"multipart/form-data; boundary={self.boundary}"
+
+
+async def async_open[T](
+    hass: HomeAssistant, opener: Callable[[], T], closer: Callable[[T], None]
+) -> T:
+    """Return what opener opens in an executor job.
+
+    If the call is cancelled meanwhile, the job still runs: closer then closes what
+    it opened, in another executor job, rather than leaving it to the garbage
+    collector.
+    """
+    job = hass.async_add_executor_job(opener)
+    try:
+        return await asyncio.shield(job)
+    except asyncio.CancelledError:
+        job.add_done_callback(partial(_close_abandoned, hass, closer))
+        raise
+
+
+def _close_abandoned[T](
+    hass: HomeAssistant, closer: Callable[[T], None], job: asyncio.Future[T]
+) -> None:
+    """Close what a job whose caller was cancelled opened."""
+    if not job.cancelled() and job.exception() is None:
+        hass.async_add_executor_job(closer, job.result())
 
 
 async def _async_close(hass: HomeAssistant, files: list[IO[bytes]]) -> None:

@@ -67,6 +67,7 @@ from .content import (
     safe_text,
 )
 from .download import Download, async_prepare_download
+from .files import async_check_file_access
 from .outcome import SendOutcome, report_outcome
 from .pacing import RequestPacer
 from .profile import (
@@ -200,6 +201,7 @@ class _Sender:
         if name := data.get(ATTR_REQUEST):
             saved = find_saved_request(hass, name, data.get(ATTR_CONFIG_ENTRY_ID))
             report = partial(report_outcome, hass, saved.subentry_id)
+        await async_check_file_access(hass, call.context, data)
         prepared, download = await self._async_prepare(data, saved, report)
         try:
             response = await self._async_send_reported(prepared.request, report)

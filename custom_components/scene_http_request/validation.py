@@ -42,13 +42,13 @@ def validation_error(key: str, **placeholders: str) -> ServiceValidationError:
         translation_domain=DOMAIN,
         translation_key=key,
         translation_placeholders={
-            name: _printable(value) for name, value in placeholders.items()
+            name: printable(value) for name, value in placeholders.items()
         }
         or None,
     )
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """Return text shortened, with surrogates and control characters escaped."""
     text = text[:64].encode("utf-8", "backslashreplace").decode("utf-8")
     return _CONTROL_RE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
