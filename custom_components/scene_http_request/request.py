@@ -1,8 +1,9 @@
 """Call data to request: the target and its profile, params, headers and body.
 
 One precedence rule: a value given by the call wins over the saved request's, which
-wins over the profile's, which wins over the integration's default. A saved
-request's headers are configuration, like the profile's: they are sent to the
+wins over the profile's, which wins over the integration's default (prepare merges
+them in that order; the schema refuses None for a setting). A saved request's
+headers are configuration, like the profile's: they are sent to the
 request URL's origin only. Nothing here touches the network.
 """
 
@@ -11,8 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from urllib.parse import urlencode
 import uuid
 
@@ -88,8 +88,7 @@ _SAVED_REQUEST_KEYS = frozenset({ATTR_REQUEST, ATTR_VARIABLES, ATTR_CONFIG_ENTRY
 _NOTHING: Final[Mapping[str, Any]] = {}
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
+class Prepared(NamedTuple):
     """A call made ready to send."""
 
     request: Request
@@ -152,16 +151,8 @@ def prepare(
         entry_id = saved.entry_id
     raw_url = call[ATTR_URL] if ATTR_URL in call else fields[ATTR_URL]
     url, profile = _target(hass, raw_url, call, profile or entry_id)
-
-    def setting(key: str) -> Any:
-        """Return the call's value, else the saved request's, profile's, default."""
-        for source in (call, fields):
-            if (value := source.get(key)) is not None:
-                return value
-        if profile is not None and (value := profile.defaults.get(key)) is not None:
-            return value
-        return DEFAULTS[key]
-
+    # The precedence rule: each source replaces what the one before it set.
+    chosen = {**DEFAULTS, **(profile.defaults if profile else {}), **fields, **call}
     if params := _merged(fields.get(ATTR_PARAMS), call.get(ATTR_PARAMS)):
         url = url.extend_query(_pairs(params, "invalid_params"))
     headers = checked_headers(raw) if (raw := call.get(CONF_HEADERS)) else {}
@@ -175,21 +166,21 @@ def prepare(
     )
     save_to = call.get(ATTR_SAVE_TO)
     request = Request(
-        method=setting(ATTR_METHOD),
+        method=chosen[ATTR_METHOD],
         url=url,
         headers=headers,
         body=body,
         scoped_headers=_scoped(profile, saved_headers),
         digest_auth=profile.digest_auth if profile else None,
         route=profile.route if profile else NO_ROUTE,
-        timeout=setting(CONF_TIMEOUT),
-        verify_ssl=setting(CONF_VERIFY_SSL),
+        timeout=chosen[CONF_TIMEOUT],
+        verify_ssl=chosen[CONF_VERIFY_SSL],
         max_response_size=_size_limit(call.get(ATTR_MAX_RESPONSE_SIZE), save_to)
-        or setting(ATTR_MAX_RESPONSE_SIZE),
-        allow_redirects=setting(ATTR_ALLOW_REDIRECTS),
-        retries=setting(ATTR_RETRIES),
+        or chosen[ATTR_MAX_RESPONSE_SIZE],
+        allow_redirects=chosen[ATTR_ALLOW_REDIRECTS],
+        retries=chosen[ATTR_RETRIES],
     )
-    return Prepared(request, profile, setting(ATTR_FAIL_ON_HTTP_ERROR), save_to)
+    return Prepared(request, profile, chosen[ATTR_FAIL_ON_HTTP_ERROR], save_to)
 
 
 def _merged(

@@ -245,7 +245,7 @@ class _Sender:
                 report(SendOutcome.failed(err))
             raise
         request = replace(prepared.request, sink=download)
-        return replace(prepared, request=request), download
+        return prepared._replace(request=request), download
 
     async def _async_send_reported(
         self, request: Request, report: _Report | None
