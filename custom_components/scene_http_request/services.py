@@ -70,8 +70,10 @@ from .const import (
     SERVICE_SEND,
 )
 from .content import (
+    JSON_INLINE_LIMIT,
     async_response_headers,
     decode_content,
+    is_json,
     parse_content_type,
     safe_text,
 )
@@ -105,7 +107,8 @@ else:
 _BODY_FIELDS = (ATTR_JSON, ATTR_FORM, ATTR_BODY, ATTR_MULTIPART, ATTR_BODY_FILE)
 # Fields that find a saved request: the saved request's own profile is then used.
 _SAVED_REQUEST_KEYS = (ATTR_REQUEST, ATTR_VARIABLES, ATTR_CONFIG_ENTRY_ID)
-# A bigger body is decoded in the executor, a slice at a time (content.py).
+# A bigger body is decoded in the executor, a slice at a time (content.py); a JSON
+# body over JSON_INLINE_LIMIT too.
 _INLINE_BODY_LIMIT = 1 * MIB
 
 
@@ -263,7 +266,11 @@ class _Sender:
                 "saved_to": str(saved_to),
                 "saved_bytes": download.size,
             }
-        if len(response.body) > _INLINE_BODY_LIMIT:
+        size = len(response.body)
+        if size > _INLINE_BODY_LIMIT or (
+            size > JSON_INLINE_LIMIT
+            and is_json(response.headers.get(hdrs.CONTENT_TYPE))
+        ):
             return await hass.async_add_executor_job(
                 response_data, response, profile, headers
             )
