@@ -11,6 +11,7 @@ from array import array
 import asyncio
 import base64
 import codecs
+import gc
 from http import HTTPStatus
 from itertools import accumulate
 import re
@@ -134,7 +135,7 @@ def decode_content(
             source = None if text is None else text.encode()
         if source is not None and not _too_deep(source):
             try:
-                return json_loads(source), None
+                return _loads(source), None
             except ValueError:
                 pass
     if charset is None or charset in _ASCII_SUPERSETS:
@@ -146,6 +147,22 @@ def decode_content(
     if text is None:
         return _base64(body)
     return text, None
+
+
+def _loads(source: bytes) -> Any:
+    """Parse JSON with the cyclic GC held off for that one call.
+
+    orjson holds the GIL for the whole parse, so no other thread runs meanwhile;
+    the GC, set off every 2000 new containers, ran inside that hold again and
+    again (40 % of it for 1 MiB of tiny lists). It runs once afterwards instead.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return json_loads(source)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def is_json(content_type: str | None) -> bool:
