@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
+from urllib.parse import quote, unquote_plus
 
 from aiohttp import web
 from homeassistant.core import HomeAssistant
@@ -112,6 +113,148 @@ async def test_key_is_removed_before_a_cross_origin_redirect(
     assert response["url"] == other_server.url("/landing?x=2")
     assert KEY not in _exposed(response)
     assert KEY not in _client_log(caplog)
+
+
+# A key with characters that percent-encoding changes, and one without.
+KEYS = {"plain": KEY, "b64": "b64/SECRET+k3y=="}
+
+
+def _leaks(text: str, key: str) -> bool:
+    """Return whether key shows in text, as written or percent-decoded (3 times)."""
+    for _ in range(4):
+        if key.lower() in text.lower() or key.lower().replace("+", " ") in (
+            text.lower()
+        ):
+            return True
+        text = unquote_plus(text)
+    return False
+
+
+def _echoes(key: str, query: str) -> dict[str, str]:
+    """Return redirect targets (after the other origin) that echo the key.
+
+    query is the query string as the keyed origin received it.
+    """
+    coded = quote(key, safe="")
+    return {
+        "next-raw": f"/login?next=/api/x?{query}",
+        "next-encoded": "/login?next=" + quote(f"/api/x?{query}", safe=""),
+        "next-encoded-twice": "/login?next="
+        + quote(quote(f"/api/x?{query}", safe=""), safe=""),
+        "other-name": f"/landing?token={coded}&a=1",
+        "other-case": f"/landing?API_KEY={coded}",
+        "upper-case-value": f"/landing?k={quote(key.upper(), safe='')}",
+        "path": f"/landing/{coded}/x",
+        "after-semicolon-path": f"/landing;{query}",
+        "after-semicolon-query": f"/landing?a=1;{query}",
+        "fragment": f"/landing#{query}",
+    }
+
+
+@pytest.mark.parametrize("form", list(_echoes(KEY, "")))
+@pytest.mark.parametrize("key", KEYS.values(), ids=KEYS)
+async def test_key_echoed_anywhere_in_a_redirect_is_taken_out(
+    hass: HomeAssistant,
+    server: RecordingServer,
+    other_server: RecordingServer,
+    *,
+    caplog: pytest.LogCaptureFixture,
+    form: str,
+    key: str,
+) -> None:
+    """A redirect that echoes the key in any form takes it neither away nor back.
+
+    Only name=value at the top level was taken out: inside next= (percent-encoded
+    or not), under another name or case, in the path or after a ";", the key
+    went to the other origin and stayed in the response's url.
+    """
+    caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
+    seen: list[str] = []
+
+    @server.route("/api/echo")
+    async def echo(request: web.Request) -> web.Response:
+        target = _echoes(key, request.rel_url.raw_query_string)[form]
+        raise web.HTTPFound(other_server.url("/").rstrip("/") + target)
+
+    for path in ("/login", "/landing", f"/landing/{key}/x", "/landing;"):
+
+        @other_server.route(path)
+        async def landing(request: web.Request) -> web.Response:
+            seen.append(request.raw_path)
+            return web.json_response({"ok": True})
+
+    options = {**API_KEY, "query_value": key}
+    entry = await add_profile(hass, "Keyed", server.url("/api/"), **options)
+    response = await send(hass, url="echo", config_entry_id=entry.entry_id)
+    assert server.received[0].query == [("api_key", key)]
+    assert other_server.received, "the redirect was not followed"
+    received = other_server.last
+    assert not _leaks(received.path, key)
+    assert not _leaks(str(received.query), key)
+    assert not any(_leaks(raw, key) for raw in seen)
+    assert response["status"] == 200
+    assert not _leaks(response["url"], key)
+    assert response["url"].startswith(other_server.url("/").rstrip("/"))
+    assert not _leaks(_exposed(response), key)
+    assert not _leaks(_client_log(caplog), key)
+
+
+@pytest.mark.parametrize("key", KEYS.values(), ids=KEYS)
+async def test_key_echoed_in_a_same_origin_redirect(
+    hass: HomeAssistant, server: RecordingServer, key: str
+) -> None:
+    """On the key's own origin the key is sent again, but the url never shows it."""
+
+    @server.route("/api/same")
+    async def same(request: web.Request) -> web.Response:
+        query = request.rel_url.raw_query_string
+        raise web.HTTPFound("/api/final?next=" + quote(f"/api/x?{query}", safe=""))
+
+    options = {**API_KEY, "query_value": key}
+    entry = await add_profile(hass, "Keyed", server.url("/api/"), **options)
+    response = await send(hass, url="same", config_entry_id=entry.entry_id)
+    assert server.last.path == "/api/final"
+    assert ("api_key", key) in server.last.query
+    assert not _leaks(response["url"], key)
+
+
+async def test_redirect_to_a_host_that_holds_the_key_is_refused(
+    hass: HomeAssistant, server: RecordingServer
+) -> None:
+    """A Location whose host name holds the key can't be followed without it."""
+
+    @server.route("/api/host")
+    async def host(request: web.Request) -> web.Response:
+        raise web.HTTPFound(f"http://{KEY}.invalid/x")
+
+    entry = await add_profile(hass, "Keyed", server.url("/api/"), **API_KEY)
+    err = await send_error(hass, url="host", config_entry_id=entry.entry_id)
+    assert err.translation_key == "invalid_redirect"
+    assert not _leaks(_exposed(str(err), err.translation_placeholders), KEY)
+
+
+@pytest.mark.parametrize("key", KEYS.values(), ids=KEYS)
+async def test_key_echoed_in_the_reason_phrase_is_taken_out(
+    hass: HomeAssistant, server: RecordingServer, key: str
+) -> None:
+    """A reason phrase that echoes the key: gone from http_error and from reason."""
+
+    @server.route("/api/denied")
+    async def denied(request: web.Request) -> web.Response:
+        query = request.rel_url.raw_query_string
+        return web.Response(status=403, reason=f"Bad key {key} in {query}")
+
+    options = {**API_KEY, "query_value": key}
+    entry = await add_profile(hass, "Keyed", server.url("/api/"), **options)
+    err = await send_error(hass, url="denied", config_entry_id=entry.entry_id)
+    assert err.translation_key == "http_error"
+    assert "403" in str(err)
+    assert not _leaks(_exposed(str(err), err.translation_placeholders), key)
+    response = await send(
+        hass, url="denied", config_entry_id=entry.entry_id, fail_on_http_error=False
+    )
+    assert response["reason"].startswith("Bad key")
+    assert not _leaks(_exposed(response), key)
 
 
 async def test_key_never_shows_in_errors(

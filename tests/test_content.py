@@ -11,7 +11,7 @@ from multidict import CIMultiDict
 import pytest
 
 from custom_components.scene_http_request.content import (
-    JSON_PARSE_LIMIT,
+    MAX_JSON_DEPTH,
     SLICE,
     TEXT_CHARSETS,
     async_response_headers,
@@ -186,13 +186,48 @@ async def test_big_headers_let_other_tasks_run() -> None:
     assert headers["X-A"] == ["\ufffd" * 64_000] * 126
 
 
-def test_json_over_the_parse_limit_comes_back_as_text() -> None:
-    """Orjson would hold the GIL for the whole parse: big JSON stays text."""
-    body = b"[" + b"1," * (JSON_PARSE_LIMIT // 2) + b"1]"
-    assert len(body) > JSON_PARSE_LIMIT
-    assert decode_content(body, "application/json", None) == (body.decode(), None)
-    small = b"[1,2]"
-    assert decode_content(small, "application/json", None) == ([1, 2], None)
+def test_big_json_is_parsed() -> None:
+    """JSON of any size the call let through is parsed (it was text over 512 KiB)."""
+    body = b"[" + b"1," * (3 * 1024 * 1024 // 2) + b"1]"
+    content, encoding = decode_content(body, "application/json", None)
+    assert encoding is None
+    assert isinstance(content, list)
+    assert len(content) == 3 * 1024 * 1024 // 2 + 1
+
+
+def _nested(depth: int, inner: bytes = b"") -> bytes:
+    return (
+        b'{"a":[' * (depth // 2)
+        + b"[" * (depth % 2)
+        + inner
+        + (b"]" * (depth % 2) + b"]}" * (depth // 2))
+    )
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [b"", b"1", b'"[[[{{{"', rb'"\\"', rb'"\"]]]"', rb'"\\\"[["', rb'"\u005b"'],
+)
+def test_json_deeper_than_ha_can_encode_is_text(inner: bytes) -> None:
+    """Nesting past MAX_JSON_DEPTH is text; up to it, parsed and encodable.
+
+    Brackets and escapes inside strings do not count.
+    """
+    deep = _nested(MAX_JSON_DEPTH + 1, inner)
+    assert decode_content(deep, "application/json", None) == (deep.decode(), None)
+    utf16 = deep.decode().encode("utf-16-le")
+    assert decode_content(utf16, "application/json", "utf-16le") == (
+        deep.decode(),
+        None,
+    )
+    fits = _nested(MAX_JSON_DEPTH, inner)
+    content, encoding = decode_content(fits, "application/json", None)
+    assert encoding is None
+    assert not isinstance(content, str)
+    json_bytes({"a": {"b": {"c": {"d": {"e": {"f": {"g": content}}}}}}})
+    # Many shallow containers, strings full of brackets: parsed.
+    wide = b"[" + b",".join([b'["]]]]", {"[": [[]]}]'] * 100) + b"]"
+    assert isinstance(decode_content(wide, "application/json", None)[0], list)
 
 
 def test_big_bodies_decode_a_slice_at_a_time() -> None:

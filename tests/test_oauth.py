@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import json
 import logging
 from pathlib import Path
+import time
 from typing import Any
 from unittest.mock import patch
 
@@ -149,20 +150,155 @@ async def test_token_fetched_on_first_use_and_cached(
         assert secret not in json.dumps(response)
 
 
-@pytest.mark.parametrize("expires_in", [30, 10, "30"])
-async def test_token_renewed_30_s_before_expiry(
+class FakeClock:
+    """Stands in for oauth.time: monotonic() is a value the test sets."""
+
+    def __init__(self) -> None:
+        """Start at the real monotonic time."""
+        self.now = time.monotonic()
+
+    def monotonic(self) -> float:
+        """Return the time the test set."""
+        return self.now
+
+
+@pytest.mark.parametrize(
+    ("expires_in", "kept"),
+    [(3600, 3570.0), (60, 30.0), (30, 15.0), (10, 5.0), ("10", 5.0), (1, 0.5)],
+)
+async def test_token_renewed_before_expiry(
     hass: HomeAssistant,
     server: RecordingServer,
     endpoint: TokenEndpoint,
     expires_in: Any,
+    kept: float,
 ) -> None:
-    """A token with 30 s or less left is renewed before the next call."""
+    """A token is renewed 30 s before it expires, or at half its lifetime if sooner.
+
+    (It was always 30 s: a token of 30 s or less was fetched for every call.)
+    """
+    endpoint.expires_in = expires_in
+    entry_id = await _profile(hass, server, endpoint)
+    clock = FakeClock()
+    with patch.object(oauth, "time", clock):
+        started = clock.now
+        await send(hass, config_entry_id=entry_id, url="data")
+        clock.now = started + kept - 0.01
+        await send(hass, config_entry_id=entry_id, url="data")
+        assert endpoint.calls == 1
+        clock.now = started + kept
+        await send(hass, config_entry_id=entry_id, url="data")
+    assert endpoint.calls == 2
+    assert server.last.headers["Authorization"] == "Bearer tok-SECRET-1"
+
+
+@pytest.mark.parametrize("expires_in", [10, 0])
+async def test_concurrent_calls_with_a_short_lifetime_share_one_fetch(
+    hass: HomeAssistant,
+    server: RecordingServer,
+    endpoint: TokenEndpoint,
+    expires_in: int,
+) -> None:
+    """20 calls at once make one token request, however short its lifetime.
+
+    A call that waited for the fetch uses the token fetched meanwhile (with
+    expires_in 10 they made 20 token requests, one after the other).
+    """
+    endpoint.expires_in = expires_in
+    endpoint.delay = 0.05
+    entry_id = await _profile(hass, server, endpoint)
+    responses = await asyncio.gather(
+        *(send(hass, config_entry_id=entry_id, url="data") for _ in range(20))
+    )
+    assert [response["status"] for response in responses] == [200] * 20
+    assert endpoint.calls == 1
+
+
+async def test_slow_token_endpoint_with_a_short_lifetime(
+    hass: HomeAssistant, server: RecordingServer, endpoint: TokenEndpoint
+) -> None:
+    """15 calls at once, a 0.4 s token endpoint, a 3 s timeout: all succeed.
+
+    8 of them timed out when each fetched its own token in turn.
+    """
+    endpoint.expires_in = 10
+    endpoint.delay = 0.4
+    entry_id = await _profile(hass, server, endpoint)
+    started = time.monotonic()
+    responses = await asyncio.gather(
+        *(
+            send(hass, config_entry_id=entry_id, url="data", timeout=3)
+            for _ in range(15)
+        )
+    )
+    assert [response["status"] for response in responses] == [200] * 15
+    assert endpoint.calls == 1
+    assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize("expires_in", [None, 10])
+async def test_concurrent_401s_refresh_the_token_once(
+    hass: HomeAssistant,
+    server: RecordingServer,
+    endpoint: TokenEndpoint,
+    expires_in: int | None,
+) -> None:
+    """A token revoked under 10 calls at once: one new token serves them all."""
     endpoint.expires_in = expires_in
     entry_id = await _profile(hass, server, endpoint)
     await send(hass, config_entry_id=entry_id, url="data")
-    await send(hass, config_entry_id=entry_id, url="data")
+    endpoint.valid.clear()
+    endpoint.delay = 0.1
+    responses = await asyncio.gather(
+        *(send(hass, config_entry_id=entry_id, url="data") for _ in range(10))
+    )
+    assert [response["status"] for response in responses] == [200] * 10
     assert endpoint.calls == 2
-    assert server.last.headers["Authorization"] == "Bearer tok-SECRET-1"
+    stale = [r for r in server.received if r.headers["Authorization"].endswith("-0")]
+    assert len(stale) == 11  # the first call, then each of the 10 once
+
+
+HUGE_NUMBERS = {
+    "400-digit-number": b"9" * 400,
+    "negative-400-digit-number": b"-" + b"9" * 400,
+    "5000-digit-number": b"9" * 5000,
+    "5000-digit-string": b'"' + b"9" * 5000 + b'"',
+    "1e400": b"1e400",
+    "leading-zeros-string": b'"' + b"0" * 5000 + b'60"',
+}
+
+
+@pytest.mark.parametrize("expires_in", HUGE_NUMBERS.values(), ids=HUGE_NUMBERS)
+async def test_huge_expires_in_means_no_expiry(
+    hass: HomeAssistant,
+    server: RecordingServer,
+    token_server: RecordingServer,
+    expires_in: bytes,
+) -> None:
+    """An expires_in no float holds is taken as none given: the token is used.
+
+    A 400-digit number raised OverflowError, a 5000-digit string ValueError
+    (int's digit limit), both untranslated. The token is then kept until a 401;
+    5000 zeros before 60 are 60 s.
+    """
+    issued: list[str] = []
+
+    @token_server.route("/token")
+    async def token(request: web.Request) -> web.Response:
+        issued.append(f"big-{len(issued)}")
+        body = b'{"access_token": "%s", "expires_in": %s}' % (
+            issued[-1].encode(),
+            expires_in,
+        )
+        return web.Response(body=body, content_type="application/json")
+
+    options = _oauth(token_server.url("/token"))
+    entry = await add_profile(hass, "Cloud", server.url("/api/"), **options)
+    for _ in range(2):
+        response = await send(hass, config_entry_id=entry.entry_id, url="x")
+        assert response["status"] == 200
+    assert server.last.headers["Authorization"] == "Bearer big-0"
+    assert issued == ["big-0"]
 
 
 async def test_401_fetches_a_new_token_and_retries_once(
@@ -262,7 +398,22 @@ async def test_invalid_token_answers(
 
 @pytest.mark.parametrize(
     ("value", "lifetime"),
-    [(60, 60.0), (1.5, 1.5), ("60", 60.0), ("6x", None), (True, None), (-1, None)],
+    [
+        (60, 60.0),
+        (1.5, 1.5),
+        ("60", 60.0),
+        ("6x", None),
+        (True, None),
+        (-1, None),
+        (10**400, None),
+        (-(10**400), None),
+        ("9" * 5000, None),
+        ("9" * 19, None),
+        ("0" * 5000 + "60", 60.0),
+        (float("inf"), None),
+        (1e308, 1e308),
+    ],
+    ids=lambda value: repr(value)[:24],
 )
 def test_lifetime(value: Any, lifetime: float | None) -> None:
     """expires_in is seconds, as a number or digits."""

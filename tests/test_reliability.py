@@ -1466,3 +1466,158 @@ async def test_body_content_type_crosses_origins_with_the_body(
     assert received[0].headers["Content-Type"] == "application/vnd.x+json"
     assert "X-Key" not in received[0].headers
     assert other.bodies == [b'{"a":1}']
+
+
+# --------------------------------------------------------------------------------
+# JSON: big, deep, and numbers no float holds
+# --------------------------------------------------------------------------------
+
+
+def json_server_route(body: bytes) -> Route:
+    """Return a handler answering body as application/json."""
+
+    async def handler(_request: web.Request) -> web.StreamResponse:
+        return web.Response(body=body, content_type="application/json")
+
+    return handler
+
+
+@pytest.mark.usefixtures("integration")
+async def test_big_json_is_parsed_when_the_limit_allows_it(
+    hass: HomeAssistant, servers: Servers
+) -> None:
+    """A 3 MiB JSON answer is a mapping when max_response_size lets it through.
+
+    Over 512 KiB it was text: an automation reading content.items got nothing.
+    """
+    items = [{"id": n, "name": f"item {n}", "on": n % 2 == 0} for n in range(75_000)]
+    body = json_bytes({"items": items})
+    assert 3 * MIB <= len(body) < 4 * MIB
+    server = await servers.app({"/big": json_server_route(body)})
+    response = await send(hass, url=server.url("/big"), max_response_size=4 * MIB)
+    assert isinstance(response["content"], dict)
+    assert response["content"]["items"][74_999] == items[74_999]
+    assert response["content_encoding"] is None
+    failure = await send_failing(hass, url=server.url("/big"))
+    assert_failure(failure, "response_too_large", server.netloc, LONG_TIMEOUT)
+    assert len(body) > DEFAULT_MAX_RESPONSE_SIZE
+
+
+def nested_json(depth: int, count: int = 1) -> bytes:
+    """A list of count lists nested depth levels deep."""
+    item = b"[" * depth + b"]" * depth
+    return b"[" + b",".join([item] * count) + b"]"
+
+
+DEEP_ANSWERS = {
+    "300-levels": (nested_json(299), str),  # 600 bytes: HA's encoder refused it
+    "200-levels-100-times": (nested_json(199, 100), str),  # aborted orjson's writer
+    "1025-levels": (nested_json(1024), str),  # more than orjson parses
+    "64-levels": (nested_json(63), list),
+}
+
+
+@pytest.mark.usefixtures("integration")
+@pytest.mark.parametrize(("body", "kind"), DEEP_ANSWERS.values(), ids=DEEP_ANSWERS)
+async def test_deep_json_goes_through_the_websocket_api(
+    hass: HomeAssistant,
+    servers: Servers,
+    hass_ws_client: Any,
+    body: bytes,
+    kind: type,
+) -> None:
+    """JSON nested deeper than HA can write comes back as text, not an error.
+
+    A 300-level list (600 bytes) was parsed, and the websocket API answered
+    "Invalid JSON in response"; 200 levels 100 times over (40 KB) aborted Home
+    Assistant in orjson's writer. 64 levels are parsed and go through.
+    """
+    server = await servers.app({"/deep": json_server_route(body)})
+    client_ws = await hass_ws_client(hass)
+    await client_ws.send_json_auto_id(
+        {
+            "type": "call_service",
+            "domain": DOMAIN,
+            "service": SERVICE_SEND,
+            "service_data": {"url": server.url("/deep")},
+            "return_response": True,
+        }
+    )
+    message = await client_ws.receive_json()
+    assert message["success"], message
+    response = message["result"]["response"]
+    assert isinstance(response["content"], kind)
+    assert response["content_encoding"] is None
+    if kind is str:
+        assert response["content"] == body.decode()
+
+
+HUGE_JSON_NUMBERS = {
+    "400-digits": b'{"n": ' + b"9" * 400 + b"}",
+    "minus-400-digits": b'{"n": -' + b"9" * 400 + b"}",
+    "5000-digits": b'{"n": ' + b"9" * 5000 + b"}",
+    "1e400": b'{"n": 1e400}',
+    "past-64-bits": b'{"n": 18446744073709551616}',
+}
+
+
+@pytest.mark.usefixtures("integration")
+@pytest.mark.parametrize("body", HUGE_JSON_NUMBERS.values(), ids=HUGE_JSON_NUMBERS)
+async def test_huge_numbers_in_json(
+    hass: HomeAssistant, servers: Servers, body: bytes
+) -> None:
+    """A number no float holds leaves the JSON as text; past 64 bits, a float."""
+    server = await servers.app({"/n": json_server_route(body)})
+    response = await send(hass, url=server.url("/n"))
+    json_bytes(response)
+    if body == HUGE_JSON_NUMBERS["past-64-bits"]:
+        assert response["content"] == {"n": 18446744073709551616.0}
+    else:
+        assert response["content"] == body.decode()
+
+
+HUGE_EXPIRES_IN = {
+    "400-digits": b"9" * 400,
+    "5000-digit-string": b'"' + b"9" * 5000 + b'"',
+    "5000-digits": b"9" * 5000,
+}
+
+
+@pytest.mark.usefixtures("integration")
+@pytest.mark.parametrize("expires_in", HUGE_EXPIRES_IN.values(), ids=HUGE_EXPIRES_IN)
+async def test_oauth_token_with_a_huge_expires_in(
+    hass: HomeAssistant, servers: Servers, expires_in: bytes
+) -> None:
+    """An expires_in no float holds is no expiry: the token is used and kept.
+
+    It raised OverflowError (400 digits) or ValueError (5000 digits in a string),
+    untranslated.
+    """
+    tokens: list[int] = []
+
+    async def token(_request: web.Request) -> web.StreamResponse:
+        tokens.append(len(tokens))
+        body = b'{"access_token": "t-%d", "expires_in": %s}' % (tokens[-1], expires_in)
+        return web.Response(body=body, content_type="application/json")
+
+    async def api(request: web.Request) -> web.StreamResponse:
+        return web.json_response({"auth": request.headers.get("Authorization")})
+
+    server = await servers.app({"/token": token, "/api/data": api})
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Cloud",
+        data={"name": "Cloud", "base_url": server.url("/api/")},
+        options={
+            "auth_type": "oauth2_client_credentials",
+            "token_url": server.url("/token"),
+            "client_id": "ha",
+            "client_secret": SECRET_TOKEN,
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    for _ in range(2):
+        response = await send(hass, config_entry_id=entry.entry_id, url="data")
+        assert response["content"] == {"auth": "Bearer t-0"}
+    assert tokens == [0]

@@ -15,6 +15,7 @@ from aiohttp import web
 from homeassistant.components import automation
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.json import json_bytes
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -94,7 +95,7 @@ async def test_get_json(hass: HomeAssistant, server: RecordingServer) -> None:
     assert response["url"] == server.url("/hello")
     assert response["headers"]["Content-Type"].startswith("application/json")
     assert 0 < response["elapsed"] < 5
-    json.dumps(response)  # the response is JSON-serializable
+    json_bytes(response)  # Home Assistant can encode the response
 
 
 @pytest.mark.parametrize(

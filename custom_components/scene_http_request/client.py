@@ -4,8 +4,10 @@ The client knows nothing of profiles: it takes plain values. Credentials (the
 scoped headers, digest auth, the scoped query parameter, and a call's own
 Authorization, Cookie and Proxy-Authorization) go only to the origin of the
 request's URL; redirects are followed here, hop by hop, so they never cross to
-another origin. The scoped query parameter is added to each hop as it is sent and
-taken out of every redirect target, so no URL the caller sees holds it.
+another origin. The scoped query parameter is added to each hop as it is sent; its
+value is taken out of every redirect target wherever the server echoed it (under
+any name, in the path, inside another parameter, percent-encoded or not) and out
+of the reason phrase, so no URL or reason the caller sees holds it.
 
 Nothing here logs or raises anything that holds a header value, a body, a path or a
 query string: only the method, the host, the status and timings.
@@ -16,12 +18,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import AbstractAsyncContextManager, aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 import logging
 import random
+import re
 import ssl
 import time
 from typing import NamedTuple, Protocol, TypeIs
@@ -126,6 +129,21 @@ class Route:
     scoped_query: tuple[str, str] | None = None  # an API key's name and value
     # A bearer token for the request's origin; refreshed once on a 401 from it.
     token_source: TokenSource | None = None
+    # The scoped query value in every spelling a server may echo it in.
+    key_echo: re.Pattern[str] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        """Compile the pattern of the scoped query value's echoes."""
+        if self.scoped_query is not None and self.scoped_query[1]:
+            object.__setattr__(self, "key_echo", echo_pattern(self.scoped_query[1]))
+
+    def without_key(self, text: str) -> str:
+        """Return text (a reason phrase) with the scoped query value taken out."""
+        if self.key_echo is None:
+            return text
+        return self.key_echo.sub("", text)
 
     def ssl(self, verify_ssl: bool) -> ssl.SSLContext | bool:  # noqa: FBT001
         """Return what aiohttp's ssl= takes for a request's verify_ssl."""
@@ -319,7 +337,7 @@ class HttpClient:
                     "invalid_redirect", host_for_messages(request.url)
                 ) from None
             if route.scoped_query is not None:
-                url = _without_param(url, route.scoped_query[0])
+                url = _without_key(url, route, request.url)
             same_origin = origin_of(url) == origin_of(request.url)
             if _redirect_drops_body(answer.status, method):
                 method, body = "GET", None
@@ -377,7 +395,7 @@ class HttpClient:
                 err, hop.url, request.max_response_size, route.proxy
             ) from None
         # Test doubles of aiohttp's response (aioclient_mock) have no reason.
-        reason = getattr(response, "reason", None) or ""
+        reason = route.without_key(getattr(response, "reason", None) or "")
         return _Answer(response.status, reason, hop.url, response.headers, body)
 
 
@@ -422,11 +440,56 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     return min(max(delay, 0.0), RETRY_AFTER_CAP)
 
 
-def _without_param(url: URL, name: str) -> URL:
-    """Return url without the query parameter name (a redirect may echo it)."""
+def echo_pattern(value: str) -> re.Pattern[str]:
+    """Return a pattern of value as a server may echo it into a URL or text.
+
+    Each character as written or percent-encoded (once or more: a URL inside a
+    parameter is encoded again), in any case; a space and a plus stand for each
+    other, as in a form-encoded query.
+    """
+    parts = []
+    for char in value:
+        forms = [re.escape(char)]
+        chars = (" ", "+") if char in " +" else (char,)
+        for each in chars:
+            encoded = each.encode("utf-8", "surrogatepass")
+            forms.append("".join(f"%(?:25)*{byte:02x}" for byte in encoded))
+        if char in " +":
+            forms.append(r"[ +]")
+        parts.append(f"(?:{'|'.join(forms)})")
+    return re.compile("".join(parts), re.IGNORECASE)
+
+
+def _without_key(url: URL, route: Route, first: URL) -> URL:
+    """Return a redirect target with the scoped query value taken out of it.
+
+    The parameter itself goes (the hop adds it back on its origin); the value goes
+    wherever else the server echoed it: under another name, inside another
+    parameter (a login page's next=), in the path, in the fragment. A host that
+    holds it, or an echo left after one pass (nested on purpose), is refused.
+    """
+    name, _ = route.scoped_query or ("", "")
     if name in url.query:
-        return url.without_query_params(name)
-    return url
+        url = url.without_query_params(name)
+    echo = route.key_echo
+    if echo is None:
+        return url
+    if echo.search(url.raw_host or "") or echo.search(url.host or ""):
+        raise RequestError("invalid_redirect", host_for_messages(first))
+    tail = url.raw_path_qs
+    if url.raw_fragment:
+        tail = f"{tail}#{url.raw_fragment}"
+    if echo.search(tail) is None:
+        return url
+    tail = echo.sub("", tail)
+    if echo.search(tail) is not None:
+        raise RequestError("invalid_redirect", host_for_messages(first))
+    if not tail.startswith("/"):
+        tail = f"/{tail}"
+    try:
+        return URL(f"{url.origin()}{tail}", encoded=True)
+    except ValueError:
+        raise RequestError("invalid_redirect", host_for_messages(first)) from None
 
 
 def _redirect_drops_body(status: int, method: str) -> bool:

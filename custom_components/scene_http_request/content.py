@@ -7,11 +7,14 @@ and no string that comes out holds a lone surrogate.
 
 from __future__ import annotations
 
+from array import array
 import asyncio
 import base64
 import codecs
 from collections.abc import Iterable
+import gc
 from http import HTTPStatus
+from itertools import accumulate
 import json
 import re
 from typing import Any, Final
@@ -23,10 +26,16 @@ from multidict import MultiMapping
 from .const import MAX_REASON_LENGTH
 
 CONTENT_BASE64 = "base64"
-# orjson parses in one call that holds the GIL: bigger JSON bodies come back as text.
-# The slowest 512 KiB there is (tiny objects) takes 10 to 16 ms here; 1 MiB took 28
-# to 49 ms, too close to the 50 ms the event loop may be held.
-JSON_PARSE_LIMIT = 512 * 1024
+# JSON nested deeper comes back as text. orjson parses 1024 levels but writes 254
+# at most, and its writer corrupts memory (the process aborts) from about 140
+# levels on, counting what wraps the response (a websocket message, a trace): 64
+# leaves room for both. No real API nests that deep.
+MAX_JSON_DEPTH = 64
+# orjson parses in one call that holds the GIL (the slowest JSON there is takes
+# about 40 ms per MiB here, see docs/performance.md): a JSON body over this size is
+# turned into the response in the executor, where the depth check and the parse
+# are separate holds of the GIL.
+JSON_INLINE_LIMIT = 256 * 1024
 # The most bytes one decoding step works on.
 SLICE = 256 * 1024
 _UTF8 = frozenset({"utf-8", "utf8"})
@@ -55,6 +64,11 @@ _UNSAFE_REASON_CHARS = re.compile(r"[^A-Za-z0-9 .,'()/-]+")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 _JSON_TYPES = frozenset({"application/json", "text/json"})
+# The bytes that nest JSON, and those that delimit its strings (kept to skip them).
+_NOT_STRUCTURE = bytes(range(256)).translate(None, b'[]{}"\\')
+_OPENERS = bytes.maketrans(b"{}", b"[]")
+_STRING = re.compile(rb'"[^"]*"')
+_STEP = bytes.maketrans(b"[]", b"\x01\xff")  # +1 and -1 as signed bytes
 _BINARY_PREFIXES = ("image/", "audio/", "video/", "font/")
 _BINARY_TYPES = frozenset(
     {
@@ -104,8 +118,8 @@ def decode_content(
 ) -> tuple[Any, str | None]:
     """Return (content, content_encoding) for a body; never raises.
 
-    JSON types come back parsed (text if parsing fails or the body is over
-    JSON_PARSE_LIMIT), textual types as text, binary types and undecodable bytes
+    JSON types come back parsed (text if parsing fails or the JSON nests deeper
+    than MAX_JSON_DEPTH), textual types as text, binary types and undecodable bytes
     as base64. An empty body gives None. charset must come from
     parse_content_type (a known text encoding, or None).
 
@@ -116,13 +130,15 @@ def decode_content(
         return None, None
     if _is_binary(media_type):
         return _base64(body)
-    if _is_json(media_type) and len(body) <= JSON_PARSE_LIMIT:
+    if _is_json(media_type):
         # orjson reads UTF-8 bytes directly; other charsets are decoded first.
-        utf8 = charset is None or charset in _UTF8
-        source = body if utf8 else _decode_text(body, charset)
-        if source is not None:
+        source: bytes | None = body
+        if charset is not None and charset not in _UTF8:
+            text = _decode_text(body, charset)
+            source = None if text is None else text.encode()
+        if source is not None and not _too_deep(source):
             try:
-                return json_loads(source), None
+                return _loads(source), None
             except ValueError:
                 pass
     if charset is None or charset in _ASCII_SUPERSETS:
@@ -134,6 +150,44 @@ def decode_content(
     if text is None:
         return _base64(body)
     return text, None
+
+
+def _loads(source: bytes) -> Any:
+    """Parse JSON with the cyclic GC held off for that one call.
+
+    orjson holds the GIL for the whole parse, so no other thread runs meanwhile;
+    the GC, set off every 2000 new containers, ran inside that hold again and
+    again (40 % of it for 1 MiB of tiny lists). It runs once afterwards instead.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return json_loads(source)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def is_json(content_type: str | None) -> bool:
+    """Return whether a Content-Type value names a JSON media type."""
+    return _is_json(parse_content_type(content_type)[0])
+
+
+def _too_deep(source: bytes) -> bool:
+    """Return whether UTF-8 JSON nests deeper than MAX_JSON_DEPTH; linear, in C.
+
+    Strings are skipped, escapes first; for valid JSON the result is exact.
+    """
+    if source.count(b"[") + source.count(b"{") <= MAX_JSON_DEPTH:
+        return False
+    structure = source.translate(_OPENERS, _NOT_STRUCTURE)
+    if b"\\" in structure:
+        structure = structure.replace(b"\\\\", b"").replace(b'\\"', b"")
+        structure = structure.replace(b"\\", b"")
+    if b'"' in structure:
+        structure = _STRING.sub(b"", structure.replace(b'""', b""))
+    steps = array("b", structure.translate(_STEP))
+    return max(accumulate(steps), default=0) > MAX_JSON_DEPTH
 
 
 def _base64(body: bytes) -> tuple[str, str]:

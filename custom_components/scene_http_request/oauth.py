@@ -1,9 +1,11 @@
 """OAuth2 client credentials: a profile's token source.
 
-The token is fetched on first use and kept in memory until 30 s before it expires.
-Concurrent calls wait for one fetch. The token request goes through the same
-client, with the profile's TLS and proxy settings; neither the token nor the
-secret is logged or put in an error, which names the token host and status only.
+The token is fetched on first use and kept in memory until shortly before it
+expires (30 s, or half its lifetime if that is shorter). Concurrent calls wait for
+one fetch, and a call that waited uses the token fetched meanwhile. The token
+request goes through the same client, with the profile's TLS and proxy settings;
+neither the token nor the secret is logged or put in an error, which names the
+token host and status only.
 """
 
 from __future__ import annotations
@@ -26,8 +28,13 @@ from .validation import is_header_value
 
 _LOGGER = logging.getLogger(__name__)
 
-# A token is renewed this long before it expires.
+# A token is renewed this long before it expires (at most half its lifetime).
 EXPIRY_MARGIN = 30.0
+# A longer expires_in in digits is no lifetime anyone sends (and int() would refuse
+# over 4300 digits): it counts as none given.
+_MAX_LIFETIME_DIGITS = 18
+# int() refuses more digits than 4300 (sys.get_int_max_str_digits()).
+_MAX_JSON_INT_DIGITS = 4000
 _MAX_TOKEN_RESPONSE = 64 * 1024
 _FORM = "application/x-www-form-urlencoded"
 
@@ -77,6 +84,7 @@ class ClientCredentials:
         )
         self._token: str | None = None
         self._expires = 0.0
+        self._fetches = 0  # tokens fetched so far
         self._lock = asyncio.Lock()
 
     @property
@@ -95,10 +103,15 @@ class ClientCredentials:
         """Return a valid token other than stale, fetching one if needed."""
         if (token := self._cached(stale)) is not None:
             return token
+        fetches = self._fetches
         async with self._lock:
+            token = self._token
+            if fetches != self._fetches and token is not None and token != stale:
+                return token  # fetched while this call waited: still fresh
             if (token := self._cached(stale)) is not None:
                 return token
             self._token, self._expires = await self._async_fetch()
+            self._fetches += 1
             return self._token
 
     async def _async_fetch(self) -> tuple[str, float]:
@@ -116,7 +129,8 @@ class ClientCredentials:
         _LOGGER.debug("New token from %s, valid for %s s", host, lifetime)
         if lifetime is None:
             return token, float("inf")
-        return token, time.monotonic() + lifetime - EXPIRY_MARGIN
+        margin = min(EXPIRY_MARGIN, lifetime / 2)
+        return token, time.monotonic() + lifetime - margin
 
 
 def _failed(host: str, status: str) -> RequestError:
@@ -126,7 +140,7 @@ def _failed(host: str, status: str) -> RequestError:
 def _parse_token(body: bytes) -> tuple[str | None, float | None]:
     """Return the access token and its lifetime in seconds, from a JSON answer."""
     try:
-        data: Any = json.loads(body)
+        data: Any = json.loads(body, parse_int=_json_int)
     except ValueError, RecursionError:
         return None, None
     if not isinstance(data, dict):
@@ -140,12 +154,30 @@ def _parse_token(body: bytes) -> tuple[str | None, float | None]:
     return token, _lifetime(data.get("expires_in"))
 
 
+def _json_int(digits: str) -> int | float:
+    """Return a JSON integer; one too long for int() is a float (inf)."""
+    if len(digits) > _MAX_JSON_INT_DIGITS:
+        return float(digits)
+    return int(digits)
+
+
 def _lifetime(value: Any) -> float | None:
-    """Return expires_in in seconds (some servers send it as text), else None."""
+    """Return expires_in in seconds (some servers send it as text), else None.
+
+    A value too big for a float (a 400-digit number, 5000 digits in a string)
+    counts as none given, like a negative or non-numeric one.
+    """
     if isinstance(value, str) and value.isascii() and value.isdigit():
-        value = int(value)
+        digits = value.lstrip("0") or "0"
+        if len(digits) > _MAX_LIFETIME_DIGITS:
+            return None
+        value = int(digits)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if not math.isfinite(value) or value < 0:
+    try:
+        seconds = float(value)
+    except OverflowError:
         return None
-    return float(value)
+    if not math.isfinite(seconds) or seconds < 0:
+        return None
+    return seconds

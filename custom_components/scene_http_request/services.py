@@ -61,8 +61,10 @@ from .const import (
     SERVICE_SEND,
 )
 from .content import (
+    JSON_INLINE_LIMIT,
     async_response_headers,
     decode_content,
+    is_json,
     parse_content_type,
     safe_text,
 )
@@ -84,7 +86,8 @@ if TYPE_CHECKING:
 else:
     import voluptuous as vol
 
-# A bigger body is decoded in the executor, a slice at a time (content.py).
+# A bigger body is decoded in the executor, a slice at a time (content.py); a JSON
+# body over JSON_INLINE_LIMIT too.
 _INLINE_BODY_LIMIT = 1 * MIB
 
 
@@ -220,7 +223,11 @@ class _Sender:
                 "saved_to": str(saved_to),
                 "saved_bytes": download.size,
             }
-        if len(response.body) > _INLINE_BODY_LIMIT:
+        size = len(response.body)
+        if size > _INLINE_BODY_LIMIT or (
+            size > JSON_INLINE_LIMIT
+            and is_json(response.headers.get(hdrs.CONTENT_TYPE))
+        ):
             return await hass.async_add_executor_job(
                 response_data, response, profile, headers
             )
