@@ -29,6 +29,7 @@ from custom_components.scene_http_request.const import (
 
 from .certs import Issued, TestCA
 from .server import ThreadedServer
+from .stored_profile import assert_setup_fails_on_field
 from .test_config_flow import _configure, _entry, _setup, _suggested, _user_step
 
 KEY_PASSWORD = "key-SECRET-password"
@@ -230,3 +231,11 @@ async def test_diagnostics_redact_the_key(
     text = json.dumps(diagnostics)
     assert KEY_PASSWORD not in text
     assert "PRIVATE KEY" not in text
+
+
+@pytest.mark.parametrize(
+    "key", [CONF_CA_PEM, CONF_CLIENT_CERT_PEM, CONF_CLIENT_KEY_PEM]
+)
+async def test_setup_refuses_a_pem_over_the_cap(hass: HomeAssistant, key: str) -> None:
+    """Stored PEM text over 256 KiB fails the setup before anything parses it."""
+    await assert_setup_fails_on_field(hass, {key: "x" * (256 * 1024 + 1)}, key)
