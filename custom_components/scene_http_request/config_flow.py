@@ -636,7 +636,6 @@ class SceneHttpRequestConfigFlow(_SettingsFlow, ConfigFlow, domain=DOMAIN):
     VERSION = 1
     MINOR_VERSION = 1
 
-
     @staticmethod
     @callback
     def async_get_options_flow(
