@@ -22,7 +22,14 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from .server import RecordingServer
 from .stored_profile import assert_setup_fails_on_field
-from .test_config_flow import _entry, _suggested, _user_step, closed_port
+from .test_config_flow import (
+    _configure,
+    _entry,
+    _settings_step,
+    _suggested,
+    _user_step,
+    closed_port,
+)
 from .test_services import add_profile, send, send_error
 
 KEY = "key-SECRET-value"
@@ -313,27 +320,24 @@ async def test_bad_stored_key_fails_setup(
 async def test_flow_api_key_errors_and_kept_value(hass: HomeAssistant) -> None:
     """The flow needs a name and a value; a blank value keeps the stored one."""
     result = await _user_step(hass, "Keyed", "https://api.example.com/")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"auth_type": "api_key_query", "query_name": " "}
+    result = await _configure(
+        hass, result, {"auth_type": "api_key_query", "query_name": " "}
     )
     assert result["errors"] == {
         "query_name": "query_name_required",
         "query_value": "query_value_required",
     }
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**API_KEY, "query_name": " api_key "}
-    )
+    result = await _configure(hass, result, {**API_KEY, "query_name": " api_key "})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["options"]["query_name"] == "api_key"
     assert result["options"]["query_value"] == KEY
 
     entry = _entry(hass, "Other", "https://other.example.com/", options=API_KEY)
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _settings_step(hass, result, {"auth_type": "api_key_query"})
     assert _suggested(result)["query_name"] == "api_key"
     assert "query_value" not in _suggested(result)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"auth_type": "api_key_query", "query_name": "key"}
-    )
+    result = await _configure(hass, result, {"query_name": "key"})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"]["query_value"] == KEY
     assert result["data"]["query_name"] == "key"

@@ -23,7 +23,7 @@ from homeassistant.const import (
     CONF_VERIFY_SSL,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, section
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -39,6 +39,7 @@ from custom_components.scene_http_request.const import (
     MAX_REASON_LENGTH,
 )
 from custom_components.scene_http_request.content import status_line
+from custom_components.scene_http_request.profile import SECRET_OPTIONS
 
 from .server import RecordingServer, ThreadedServer, make_self_signed_cert
 
@@ -97,15 +98,89 @@ def closed_port(socket_enabled: None) -> int:
 
 # -------------------------------------------------------------------------- helpers
 
+SETTINGS_STEPS = ("settings", "init")
+
+
+def _walk(schema: Any) -> Iterator[tuple[Any, Any]]:
+    """Yield the (marker, validator) pairs of a form, sections' fields included."""
+    for key, value in schema.schema.items():
+        if isinstance(value, section):
+            yield from _walk(value.schema)
+        else:
+            yield key, value
+
 
 def _suggested(result: Any) -> dict[str, Any]:
-    """Return the suggested values of a form."""
+    """Return the suggested values of a form, sections flattened."""
     values: dict[str, Any] = {}
-    for key in result["data_schema"].schema:
+    for key, _ in _walk(result["data_schema"]):
         description = getattr(key, "description", None)
         if isinstance(description, dict) and "suggested_value" in description:
             values[str(key.schema)] = description["suggested_value"]
     return values
+
+
+def _fields(result: Any) -> set[str]:
+    """Return every field of a form, those inside sections included."""
+    return {str(key.schema) for key, _ in _walk(result["data_schema"])}
+
+
+def _top_level(result: Any) -> dict[str, Any]:
+    """Return a form's top-level fields and sections (name -> validator)."""
+    return {
+        str(key.schema): value for key, value in result["data_schema"].schema.items()
+    }
+
+
+def _manager(hass: HomeAssistant, result: Any) -> Any:
+    """Return the flow manager (config or options) a form belongs to."""
+    options = hass.config_entries.options
+    if any(flow["flow_id"] == result["flow_id"] for flow in options.async_progress()):
+        return options
+    return hass.config_entries.flow
+
+
+def _settings_input(result: Any, user_input: dict[str, Any]) -> dict[str, Any]:
+    """Shape flat settings like the settings form: sections nested, others dropped."""
+    shown = _top_level(result)
+    data: dict[str, Any] = {}
+    for key, value in user_input.items():
+        if (name := config_flow.SECTION_OF.get(key)) is not None:
+            data.setdefault(name, {})[key] = value
+        elif key in shown:
+            data[key] = value
+    return data
+
+
+async def _settings_step(
+    hass: HomeAssistant, result: Any, user_input: dict[str, Any]
+) -> Any:
+    """Submit the settings-form part of flat input; return the next result."""
+    assert result["step_id"] in SETTINGS_STEPS
+    return await _manager(hass, result).async_configure(
+        result["flow_id"], _settings_input(result, user_input)
+    )
+
+
+async def _configure(
+    hass: HomeAssistant, result: Any, user_input: dict[str, Any]
+) -> Any:
+    """Submit flat settings and credentials through the steps the flow asks.
+
+    From the settings form: its part, then (if the credentials step follows)
+    the credentials part. From the credentials form: the credentials part.
+    """
+    if result["step_id"] in SETTINGS_STEPS:
+        result = await _settings_step(hass, result, user_input)
+        if result["type"] is not FlowResultType.FORM:
+            return result
+        if result["step_id"] != "credentials" or result["errors"]:
+            return result
+    assert result["step_id"] == "credentials"
+    shown = _fields(result)
+    return await _manager(hass, result).async_configure(
+        result["flow_id"], {k: v for k, v in user_input.items() if k in shown}
+    )
 
 
 async def _user_step(
@@ -171,14 +246,24 @@ async def test_user_flow_creates_profile(hass: HomeAssistant) -> None:
                 {"name": "Accept", "value": "application/json"},
             ],
             CONF_AUTH_TYPE: "basic",
-            CONF_USERNAME: " alice ",
-            CONF_PASSWORD: " pass word ",
-            CONF_TOKEN: "ignored-token",
-            CONF_TIMEOUT: 5,
-            CONF_VERIFY_SSL: False,
-            CONF_MAX_RESPONSE_SIZE: 2048,
+            "connection": {
+                CONF_TIMEOUT: 5,
+                CONF_VERIFY_SSL: False,
+                CONF_MAX_RESPONSE_SIZE: 2048,
+            },
+            "tls": {},
+            "proxy": {},
             CONF_TEST_REQUEST: False,
         },
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "credentials"
+    assert result["errors"] == {}
+    assert result["description_placeholders"] == {"test_result": ""}
+    assert _suggested(result) == {}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_USERNAME: " alice ", CONF_PASSWORD: " pass word "},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Example API"
@@ -321,13 +406,120 @@ async def test_user_flow_other_base_url_is_not_duplicate(hass: HomeAssistant) ->
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
-async def test_user_flow_duplicate_created_meanwhile(hass: HomeAssistant) -> None:
-    """A profile created while the settings form was open aborts the flow."""
+@pytest.mark.parametrize("auth", [{}, {CONF_AUTH_TYPE: "bearer", CONF_TOKEN: "t"}])
+async def test_user_flow_duplicate_created_meanwhile(
+    hass: HomeAssistant, auth: dict[str, str]
+) -> None:
+    """A profile created while the form was open aborts the flow when it saves."""
     result = await _user_step(hass, "Example", "https://api.example.com/")
     _entry(hass, "Example 2", "https://api.example.com/")
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await _configure(hass, result, auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
+
+
+# ------------------------------------------------------- which fields each step shows
+
+CREDENTIAL_FIELDS = {
+    "basic": {CONF_USERNAME, CONF_PASSWORD},
+    "digest": {CONF_USERNAME, CONF_PASSWORD},
+    "bearer": {CONF_TOKEN},
+    "api_key_query": {"query_name", "query_value"},
+    "oauth2_client_credentials": {
+        "token_url",
+        "client_id",
+        "client_secret",
+        "scope",
+        "audience",
+    },
+}
+
+
+async def test_settings_step_shows_sections_folded(hass: HomeAssistant) -> None:
+    """Headers and the auth type, then folded connection, TLS and proxy sections."""
+    result = await _user_step(hass)
+    top = _top_level(result)
+    assert list(top) == [
+        CONF_HEADERS,
+        CONF_AUTH_TYPE,
+        "connection",
+        "tls",
+        "proxy",
+        CONF_TEST_REQUEST,
+    ]
+    sections = {name: top[name] for name in ("connection", "tls", "proxy")}
+    assert all(isinstance(part, section) for part in sections.values())
+    assert all(part.options["collapsed"] for part in sections.values())
+    assert {
+        name: {str(key.schema) for key in part.schema.schema}
+        for name, part in sections.items()
+    } == {
+        "connection": {CONF_TIMEOUT, CONF_VERIFY_SSL, CONF_MAX_RESPONSE_SIZE},
+        "tls": {
+            "ca_pem",
+            "client_cert_pem",
+            "client_key_pem",
+            "client_key_password",
+            "legacy_ciphers",
+        },
+        "proxy": {"proxy_url", "proxy_username", "proxy_password"},
+    }
+    # Without authentication the settings are the last step.
+    assert result["last_step"] is True
+
+
+@pytest.mark.parametrize("auth_type", sorted(CREDENTIAL_FIELDS))
+async def test_credentials_step_shows_the_chosen_type_only(
+    hass: HomeAssistant, auth_type: str
+) -> None:
+    """The credentials step shows the chosen type's fields and the test request."""
+    result = await _user_step(hass, "Example", "https://api.example.com/")
+    result = await _settings_step(hass, result, {CONF_AUTH_TYPE: auth_type})
+    assert result["step_id"] == "credentials"
+    assert set(_top_level(result)) == {*CREDENTIAL_FIELDS[auth_type], CONF_TEST_REQUEST}
+    assert _suggested(result) == {}
+
+
+async def test_credentials_step_skipped_for_none(hass: HomeAssistant) -> None:
+    """Without authentication the settings step saves: no credentials step."""
+    result = await _user_step(hass)
+    result = await _settings_step(hass, result, {CONF_AUTH_TYPE: "none"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_settings_step_for_credentials_has_no_test_request(
+    hass: HomeAssistant,
+) -> None:
+    """With authentication, the settings step leads on and holds no test toggle."""
+    entry = _entry(hass, options=BASIC_OPTIONS)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert CONF_TEST_REQUEST not in _top_level(result)
+    assert result["last_step"] is False
+    # Shown again after an error, with the type just chosen.
+    result = await _settings_step(
+        hass, result, {CONF_AUTH_TYPE: "none", "proxy_url": "ftp://x"}
+    )
+    assert CONF_TEST_REQUEST in _top_level(result)
+    assert result["last_step"] is True
+    result = await _settings_step(
+        hass, result, {CONF_AUTH_TYPE: "bearer", "proxy_url": "ftp://x"}
+    )
+    assert CONF_TEST_REQUEST not in _top_level(result)
+
+
+async def test_test_request_toggle_moves_to_the_credentials(
+    hass: HomeAssistant,
+) -> None:
+    """A test asked for on the settings step is kept for the credentials step."""
+    result = await _user_step(hass, "Example", "https://api.example.com/")
+    result = await _settings_step(
+        hass, result, {CONF_AUTH_TYPE: "bearer", CONF_TEST_REQUEST: True}
+    )
+    assert result["step_id"] == "credentials"
+    assert _suggested(result) == {CONF_TEST_REQUEST: True}
+
+
+# ------------------------------------------------------------- errors on the forms
 
 
 @pytest.mark.parametrize(
@@ -345,43 +537,37 @@ async def test_user_flow_duplicate_created_meanwhile(hass: HomeAssistant) -> Non
             {CONF_HEADERS: [{"name": "", "value": "1"}]},
             {CONF_HEADERS: "invalid_header"},
         ),
-        ({CONF_AUTH_TYPE: "basic"}, {CONF_USERNAME: "username_required"}),
+        ({"proxy_url": "http://proxy.lan/x"}, {"proxy": "invalid_proxy_url"}),
         (
-            {CONF_AUTH_TYPE: "digest", CONF_USERNAME: "  ", CONF_PASSWORD: "p"},
-            {CONF_USERNAME: "username_required"},
+            {"proxy_url": "http://proxy.lan", "proxy_username": "a:b"},
+            {"proxy": "invalid_proxy_username"},
         ),
-        (
-            {CONF_AUTH_TYPE: "basic", CONF_USERNAME: "a:b"},
-            {CONF_USERNAME: "invalid_username"},
-        ),
-        (
-            {CONF_AUTH_TYPE: "digest", CONF_USERNAME: "a\nb"},
-            {CONF_USERNAME: "invalid_username"},
-        ),
-        ({CONF_AUTH_TYPE: "bearer"}, {CONF_TOKEN: "token_required"}),
-        (
-            {CONF_AUTH_TYPE: "bearer", CONF_TOKEN: "ab\ncd"},
-            {CONF_TOKEN: "invalid_token"},
-        ),
+        ({"ca_pem": "x" * (256 * 1024 + 1)}, {"tls": "pem_too_large"}),
+        ({"ca_pem": "junk"}, {"tls": "invalid_ca_pem"}),
     ],
 )
 async def test_settings_errors_and_recovery(
     hass: HomeAssistant, bad_input: dict[str, Any], error: dict[str, str]
 ) -> None:
-    """Each settings error is shown, then fixed input saves the profile."""
+    """A settings error shows on its field or section, which unfolds; then saves."""
     result = await _user_step(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], bad_input
-    )
+    result = await _settings_step(hass, result, {CONF_AUTH_TYPE: "bearer", **bad_input})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "settings"
     assert result["errors"] == error
     assert result["description_placeholders"] == {"test_result": ""}
-    assert CONF_PASSWORD not in _suggested(result)
-    assert CONF_TOKEN not in _suggested(result)
+    folded = {
+        name: part.options["collapsed"]
+        for name, part in _top_level(result).items()
+        if isinstance(part, section)
+    }
+    assert folded == {
+        name: name not in error for name in ("connection", "tls", "proxy")
+    }
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
+    result = await _configure(
+        hass,
+        result,
         {
             CONF_HEADERS: [{"name": "X-Ok", "value": "fine"}],
             CONF_AUTH_TYPE: "bearer",
@@ -397,53 +583,145 @@ async def test_settings_errors_and_recovery(
     }
 
 
-async def test_settings_invalid_input_keeps_form_values(hass: HomeAssistant) -> None:
+async def test_pem_cap_is_inclusive(hass: HomeAssistant) -> None:
+    """A PEM text of exactly 256 KiB is parsed (and refused as PEM, not size)."""
+    result = await _user_step(hass)
+    result = await _settings_step(hass, result, {"ca_pem": "x" * (256 * 1024)})
+    assert result["errors"] == {"tls": "invalid_ca_pem"}
+
+
+@pytest.mark.parametrize(
+    ("auth_type", "bad_input", "error", "good_input"),
+    [
+        ("basic", {}, {CONF_USERNAME: "username_required"}, {CONF_USERNAME: "a"}),
+        (
+            "digest",
+            {CONF_USERNAME: "  ", CONF_PASSWORD: "p"},
+            {CONF_USERNAME: "username_required"},
+            {CONF_USERNAME: "a"},
+        ),
+        (
+            "basic",
+            {CONF_USERNAME: "a:b"},
+            {CONF_USERNAME: "invalid_username"},
+            {CONF_USERNAME: "a"},
+        ),
+        (
+            "digest",
+            {CONF_USERNAME: "a\nb"},
+            {CONF_USERNAME: "invalid_username"},
+            {CONF_USERNAME: "a"},
+        ),
+        ("bearer", {}, {CONF_TOKEN: "token_required"}, {CONF_TOKEN: "t"}),
+        (
+            "bearer",
+            {CONF_TOKEN: "ab\ncd"},
+            {CONF_TOKEN: "invalid_token"},
+            {CONF_TOKEN: "t"},
+        ),
+    ],
+)
+async def test_credentials_errors_and_recovery(
+    hass: HomeAssistant,
+    auth_type: str,
+    bad_input: dict[str, Any],
+    error: dict[str, str],
+    good_input: dict[str, str],
+) -> None:
+    """Each credentials error is shown on its field, then fixed input saves."""
+    result = await _user_step(hass)
+    result = await _configure(hass, result, {CONF_AUTH_TYPE: auth_type, **bad_input})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "credentials"
+    assert result["errors"] == error
+    assert result["description_placeholders"] == {"test_result": ""}
+    assert CONF_PASSWORD not in _suggested(result)
+    assert CONF_TOKEN not in _suggested(result)
+    result = await _configure(hass, result, good_input)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"][CONF_AUTH_TYPE] == auth_type
+
+
+async def test_credentials_error_keeps_form_values(hass: HomeAssistant) -> None:
     """After an error the form shows what was typed, except secrets."""
     result = await _user_step(hass)
-    user_input = {
-        CONF_HEADERS: [{"name": "Bad Header", "value": "v"}],
-        CONF_AUTH_TYPE: "basic",
-        CONF_USERNAME: "alice",
-        CONF_PASSWORD: PASSWORD_SECRET,
-        CONF_TIMEOUT: 3,
-        CONF_VERIFY_SSL: False,
-        CONF_TEST_REQUEST: True,
-    }
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input
+    result = await _configure(
+        hass,
+        result,
+        {
+            CONF_AUTH_TYPE: "basic",
+            CONF_TIMEOUT: 3,
+            CONF_VERIFY_SSL: False,
+            CONF_USERNAME: "al:ice",
+            CONF_PASSWORD: PASSWORD_SECRET,
+            CONF_TEST_REQUEST: True,
+        },
+    )
+    assert result["errors"] == {CONF_USERNAME: "invalid_username"}
+    assert _suggested(result) == {CONF_USERNAME: "al:ice"}
+    # The password typed before the error is kept when its field is left blank.
+    result = await _configure(hass, result, {CONF_USERNAME: "alice"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"][CONF_PASSWORD] == PASSWORD_SECRET
+    assert result["options"][CONF_TIMEOUT] == 3.0
+    assert result["options"][CONF_VERIFY_SSL] is False
+
+
+async def test_settings_error_keeps_form_values(hass: HomeAssistant) -> None:
+    """A settings error shows the typed values, sections included, no secret."""
+    result = await _user_step(hass)
+    result = await _settings_step(
+        hass,
+        result,
+        {
+            CONF_HEADERS: [{"name": "Bad Header", "value": "v"}],
+            CONF_AUTH_TYPE: "basic",
+            CONF_TIMEOUT: 3,
+            CONF_VERIFY_SSL: False,
+            "proxy_url": "http://proxy.lan:3128",
+            "proxy_username": "ha",
+            "proxy_password": PASSWORD_SECRET,
+            CONF_TEST_REQUEST: True,
+        },
     )
     assert result["errors"] == {CONF_HEADERS: "invalid_header"}
     assert _suggested(result) == {
         CONF_HEADERS: [{"name": "Bad Header", "value": "v"}],
         CONF_AUTH_TYPE: "basic",
-        CONF_USERNAME: "alice",
         CONF_TIMEOUT: 3,
         CONF_VERIFY_SSL: False,
+        "proxy_url": "http://proxy.lan:3128",
+        "proxy_username": "ha",
     }
-    # The password typed before the error is kept when its field is left blank.
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {CONF_AUTH_TYPE: "basic", CONF_USERNAME: "alice"},
+    result = await _configure(
+        hass,
+        result,
+        {
+            CONF_AUTH_TYPE: "basic",
+            "proxy_url": "http://proxy.lan:3128",
+            "proxy_username": "ha",
+            CONF_USERNAME: "alice",
+        },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["options"][CONF_PASSWORD] == PASSWORD_SECRET
+    assert result["options"]["proxy_password"] == PASSWORD_SECRET
 
 
 async def test_settings_test_request_needs_base_url(hass: HomeAssistant) -> None:
     """A profile without base URL can't be tested but can be saved."""
     result = await _user_step(hass, "No URL")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
+    result = await _configure(
+        hass,
+        result,
         {CONF_AUTH_TYPE: "bearer", CONF_TOKEN: GOOD_TOKEN, CONF_TEST_REQUEST: True},
     )
     assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "credentials"
     assert result["errors"] == {CONF_TEST_REQUEST: "no_base_url"}
     assert result["description_placeholders"] == {"test_result": ""}
-    assert _suggested(result) == {CONF_AUTH_TYPE: "bearer", CONF_VERIFY_SSL: True}
+    assert _suggested(result) == {}
     # The token stays in the flow: a blank field keeps it.
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_AUTH_TYPE: "bearer"}
-    )
+    result = await _configure(hass, result, {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["options"][CONF_TOKEN] == GOOD_TOKEN
 
@@ -462,16 +740,12 @@ async def test_test_request_success_then_save(
         CONF_TOKEN: GOOD_TOKEN,
         CONF_TEST_REQUEST: True,
     }
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], settings)
+    result = await _configure(hass, result, settings)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "settings"
+    assert result["step_id"] == "credentials"
     assert result["errors"] == {}
     assert result["description_placeholders"] == {"test_result": "HTTP 200 OK"}
-    assert _suggested(result) == {
-        CONF_HEADERS: [{"name": "X-Api-Key", "value": HEADER_SECRET}],
-        CONF_AUTH_TYPE: "bearer",
-        CONF_VERIFY_SSL: True,
-    }
+    assert _suggested(result) == {}
     assert len(server.received) == 1
     received = server.received[0]
     assert received.method == "GET"
@@ -480,15 +754,10 @@ async def test_test_request_success_then_save(
     assert received.headers["Authorization"] == f"Bearer {GOOD_TOKEN}"
 
     # Saving needs no new test and no retyped token.
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {
-            CONF_HEADERS: [{"name": "X-Api-Key", "value": HEADER_SECRET}],
-            CONF_AUTH_TYPE: "bearer",
-        },
-    )
+    result = await _configure(hass, result, {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["options"][CONF_TOKEN] == GOOD_TOKEN
+    assert result["options"][CONF_HEADERS] == settings[CONF_HEADERS]
     assert len(server.received) == 1
 
 
@@ -497,8 +766,9 @@ async def test_test_request_unauthorized_then_fixed(
 ) -> None:
     """A 401 answer shows invalid_auth; a new token then passes and saves."""
     result = await _user_step(hass, "Local", server.url("/private/"))
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
+    result = await _configure(
+        hass,
+        result,
         {CONF_AUTH_TYPE: "bearer", CONF_TOKEN: BAD_TOKEN, CONF_TEST_REQUEST: True},
     )
     assert result["errors"] == {"base": "invalid_auth"}
@@ -507,16 +777,13 @@ async def test_test_request_unauthorized_then_fixed(
     }
     assert server.last.headers["Authorization"] == f"Bearer {BAD_TOKEN}"
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {CONF_AUTH_TYPE: "bearer", CONF_TOKEN: GOOD_TOKEN, CONF_TEST_REQUEST: True},
+    result = await _configure(
+        hass, result, {CONF_TOKEN: GOOD_TOKEN, CONF_TEST_REQUEST: True}
     )
     assert result["errors"] == {}
     assert result["description_placeholders"] == {"test_result": "HTTP 200 OK"}
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_AUTH_TYPE: "bearer"}
-    )
+    result = await _configure(hass, result, {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["options"][CONF_TOKEN] == GOOD_TOKEN
 
@@ -526,16 +793,13 @@ async def test_test_request_failure_does_not_block_saving(
 ) -> None:
     """A refused connection shows cannot_connect; the profile still saves."""
     result = await _user_step(hass, "Down", f"http://127.0.0.1:{closed_port}/")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_TEST_REQUEST: True}
-    )
+    result = await _configure(hass, result, {CONF_TEST_REQUEST: True})
     assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "settings"
     assert result["errors"] == {"base": "cannot_connect"}
     assert result["description_placeholders"] == {"test_result": ""}
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_TEST_REQUEST: False}
-    )
+    result = await _configure(hass, result, {CONF_TEST_REQUEST: False})
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -560,9 +824,7 @@ async def test_test_request_outcomes(
 ) -> None:
     """Timeouts, size limits and redirects apply to the test as at runtime."""
     result = await _user_step(hass, "Local", server.url(path))
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**settings, CONF_TEST_REQUEST: True}
-    )
+    result = await _configure(hass, result, {**settings, CONF_TEST_REQUEST: True})
     assert (result["errors"], result["description_placeholders"]["test_result"]) == (
         expected
     )
@@ -575,14 +837,12 @@ async def test_test_request_tls(
     context = make_self_signed_cert(tmp_path).server_context()
     with ThreadedServer(context) as tls_server:
         result = await _user_step(hass, "TLS", tls_server.url("/tls/"))
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_TEST_REQUEST: True}
-        )
+        result = await _configure(hass, result, {CONF_TEST_REQUEST: True})
         assert result["errors"] == {"base": "ssl_error"}
         assert tls_server.received == []
 
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_VERIFY_SSL: False, CONF_TEST_REQUEST: True}
+        result = await _configure(
+            hass, result, {CONF_VERIFY_SSL: False, CONF_TEST_REQUEST: True}
         )
         assert result["errors"] == {}
         assert result["description_placeholders"] == {"test_result": "HTTP 200 OK"}
@@ -600,9 +860,7 @@ async def test_test_request_unexpected_error(
         autospec=True,
         side_effect=RuntimeError("boom"),
     ) as request:
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_TEST_REQUEST: True}
-        )
+        result = await _configure(hass, result, {CONF_TEST_REQUEST: True})
     assert request.call_count == 1
     assert result["errors"] == {"base": "unknown"}
     assert "Unexpected error in the test request of Example" in caplog.text
@@ -631,9 +889,7 @@ async def test_test_request_error_mapping(
         autospec=True,
         side_effect=RequestError(key, "api.example.com"),
     ):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_TEST_REQUEST: True}
-        )
+        result = await _configure(hass, result, {CONF_TEST_REQUEST: True})
     assert result["errors"] == {"base": error}
 
 
@@ -646,8 +902,9 @@ async def test_test_request_uses_profile_defaults(hass: HomeAssistant) -> None:
         autospec=True,
         side_effect=RequestError("timeout", "x"),
     ) as request:
-        await hass.config_entries.flow.async_configure(
-            result["flow_id"],
+        result = await _configure(
+            hass,
+            result,
             {
                 CONF_AUTH_TYPE: "digest",
                 CONF_USERNAME: "alice",
@@ -668,8 +925,18 @@ async def test_test_request_uses_profile_defaults(hass: HomeAssistant) -> None:
         assert options.scoped_headers == ()
         assert options.digest_auth == ("alice", PASSWORD_SECRET)
 
-        await hass.config_entries.flow.async_configure(
-            result["flow_id"],
+    result = await hass.config_entries.options.async_init(
+        (await _configure(hass, result, {CONF_USERNAME: "alice"}))["result"].entry_id
+    )
+    with patch.object(
+        client.HttpClient,
+        "async_request",
+        autospec=True,
+        side_effect=RequestError("timeout", "x"),
+    ) as request:
+        await _configure(
+            hass,
+            result,
             {
                 CONF_AUTH_TYPE: "digest",
                 CONF_USERNAME: "alice",
@@ -707,7 +974,7 @@ async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 
 async def test_options_form_is_prefilled_without_secrets(hass: HomeAssistant) -> None:
-    """The options form shows the stored settings, never a password or token."""
+    """The options forms show the stored settings, never a password or token."""
     entry = _entry(
         hass,
         options={**BASIC_OPTIONS, CONF_TIMEOUT: 4.0, CONF_MAX_RESPONSE_SIZE: 500},
@@ -720,11 +987,15 @@ async def test_options_form_is_prefilled_without_secrets(hass: HomeAssistant) ->
     assert _suggested(result) == {
         CONF_HEADERS: [{"name": "X-Api-Key", "value": HEADER_SECRET}],
         CONF_AUTH_TYPE: "basic",
-        CONF_USERNAME: "alice",
         CONF_VERIFY_SSL: True,
         CONF_TIMEOUT: 4.0,
         CONF_MAX_RESPONSE_SIZE: 500,
     }
+    result = await _settings_step(
+        hass, result, {**_suggested(result), CONF_PASSWORD: "not here"}
+    )
+    assert result["step_id"] == "credentials"
+    assert _suggested(result) == {CONF_USERNAME: "alice"}
 
 
 async def test_options_edit_headers_keeps_blank_password(
@@ -734,8 +1005,9 @@ async def test_options_edit_headers_keeps_blank_password(
     entry = _entry(hass, options=BASIC_OPTIONS)
     await _setup(hass, entry)
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
+    result = await _configure(
+        hass,
+        result,
         {
             CONF_HEADERS: [
                 {"name": "X-Api-Key", "value": "new-key"},
@@ -773,8 +1045,9 @@ async def test_options_typed_password_replaces_stored(hass: HomeAssistant) -> No
     """A typed password replaces the stored one."""
     entry = _entry(hass, options=BASIC_OPTIONS)
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
+    result = await _configure(
+        hass,
+        result,
         {CONF_AUTH_TYPE: "digest", CONF_USERNAME: "alice", CONF_PASSWORD: "n3w"},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -791,15 +1064,12 @@ async def test_options_basic_to_bearer_drops_password(hass: HomeAssistant) -> No
     """Switching to bearer needs a token and drops the username and password."""
     entry = _entry(hass, options=BASIC_OPTIONS)
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_AUTH_TYPE: "bearer", CONF_USERNAME: "alice"}
+    result = await _configure(
+        hass, result, {CONF_AUTH_TYPE: "bearer", CONF_USERNAME: "alice"}
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_TOKEN: "token_required"}
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {CONF_AUTH_TYPE: "bearer", CONF_USERNAME: "alice", CONF_TOKEN: GOOD_TOKEN},
-    )
+    result = await _configure(hass, result, {CONF_TOKEN: GOOD_TOKEN})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {
         CONF_HEADERS: [],
@@ -817,9 +1087,12 @@ async def test_options_bearer_keeps_blank_token(hass: HomeAssistant) -> None:
     )
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert CONF_TOKEN not in _suggested(result)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_AUTH_TYPE: "bearer", CONF_VERIFY_SSL: False}
+    result = await _settings_step(
+        hass, result, {CONF_AUTH_TYPE: "bearer", CONF_VERIFY_SSL: False}
     )
+    assert result["step_id"] == "credentials"
+    assert CONF_TOKEN not in _suggested(result)
+    result = await _configure(hass, result, {CONF_TOKEN: ""})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_TOKEN] == GOOD_TOKEN
     assert result["data"][CONF_VERIFY_SSL] is False
@@ -830,8 +1103,9 @@ async def test_options_auth_none_clears_credentials(hass: HomeAssistant) -> None
     entry = _entry(hass, options={**BASIC_OPTIONS, CONF_TOKEN: "stale"})
     await _setup(hass, entry)
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
+    result = await _configure(
+        hass,
+        result,
         {
             CONF_HEADERS: [{"name": "X-Api-Key", "value": HEADER_SECRET}],
             CONF_AUTH_TYPE: "none",
@@ -854,24 +1128,21 @@ async def test_options_error_and_recovery(hass: HomeAssistant) -> None:
     """An options error is shown with the typed values, then fixed."""
     entry = _entry(hass, options=BASIC_OPTIONS)
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {
-            CONF_HEADERS: [{"name": "X Bad", "value": "1"}],
-            CONF_AUTH_TYPE: "basic",
-            CONF_USERNAME: "",
-        },
+    result = await _configure(
+        hass,
+        result,
+        {CONF_HEADERS: [{"name": "X Bad", "value": "1"}], CONF_AUTH_TYPE: "basic"},
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {
-        CONF_HEADERS: "invalid_header",
-        CONF_USERNAME: "username_required",
-    }
+    assert result["step_id"] == "init"
+    assert result["errors"] == {CONF_HEADERS: "invalid_header"}
     assert _suggested(result)[CONF_HEADERS] == [{"name": "X Bad", "value": "1"}]
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {CONF_AUTH_TYPE: "basic", CONF_USERNAME: "carol"},
+    result = await _configure(
+        hass, result, {CONF_AUTH_TYPE: "basic", CONF_USERNAME: ""}
     )
+    assert result["step_id"] == "credentials"
+    assert result["errors"] == {CONF_USERNAME: "username_required"}
+    result = await _configure(hass, result, {CONF_USERNAME: "carol"})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_USERNAME] == "carol"
     assert result["data"][CONF_PASSWORD] == PASSWORD_SECRET
@@ -881,11 +1152,9 @@ async def test_options_test_request_without_base_url(hass: HomeAssistant) -> Non
     """The options test request needs a base URL; saving still works."""
     entry = _entry(hass, base_url=None)
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_TEST_REQUEST: True}
-    )
+    result = await _configure(hass, result, {CONF_TEST_REQUEST: True})
     assert result["errors"] == {CONF_TEST_REQUEST: "no_base_url"}
-    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    result = await _configure(hass, result, {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -903,8 +1172,9 @@ async def test_options_test_request_uses_stored_secrets(
         },
     )
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
+    result = await _configure(
+        hass,
+        result,
         {
             CONF_HEADERS: [{"name": "X-Api-Key", "value": HEADER_SECRET}],
             CONF_AUTH_TYPE: "bearer",
@@ -912,23 +1182,23 @@ async def test_options_test_request_uses_stored_secrets(
         },
     )
     assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "credentials"
     assert result["errors"] == {}
     assert result["description_placeholders"] == {"test_result": "HTTP 200 OK"}
     assert server.last.headers["Authorization"] == f"Bearer {GOOD_TOKEN}"
     assert server.last.headers["X-Api-Key"] == HEADER_SECRET
 
     # A wrong token typed for a test is reported, and not saved by accident.
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {CONF_AUTH_TYPE: "bearer", CONF_TOKEN: BAD_TOKEN, CONF_TEST_REQUEST: True},
+    result = await _configure(
+        hass, result, {CONF_TOKEN: BAD_TOKEN, CONF_TEST_REQUEST: True}
     )
     assert result["errors"] == {"base": "invalid_auth"}
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_AUTH_TYPE: "bearer", CONF_TOKEN: GOOD_TOKEN}
-    )
+    result = await _configure(hass, result, {CONF_TOKEN: GOOD_TOKEN})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_TOKEN] == GOOD_TOKEN
-    assert result["data"][CONF_HEADERS] == []
+    assert result["data"][CONF_HEADERS] == [
+        {"name": "X-Api-Key", "value": HEADER_SECRET}
+    ]
 
 
 # -------------------------------------------------------------- reconfigure flow
@@ -1042,19 +1312,22 @@ async def test_secrets_never_leak(
     secrets = (HEADER_SECRET, PASSWORD_SECRET, GOOD_TOKEN, BAD_TOKEN)
     results: list[Any] = []
 
-    async def configure(manager: Any, flow_id: str, data: dict[str, Any]) -> Any:
-        result = await manager.async_configure(flow_id, data)
+    async def configure(result: Any, data: dict[str, Any]) -> Any:
+        if result["step_id"] in SETTINGS_STEPS:
+            result = await _settings_step(hass, result, data)
+            results.append(result)
+            if result["step_id"] != "credentials":
+                return result
+        result = await _configure(hass, result, data)
         results.append(result)
         return result
 
-    flow = hass.config_entries.flow
     result = await _user_step(hass, "Leak", server.url("/private/"))
     results.append(result)
     headers = [{"name": "X-Api-Key", "value": HEADER_SECRET}]
     for token in (BAD_TOKEN, GOOD_TOKEN):
         result = await configure(
-            flow,
-            result["flow_id"],
+            result,
             {
                 CONF_HEADERS: headers,
                 CONF_AUTH_TYPE: "bearer",
@@ -1062,33 +1335,23 @@ async def test_secrets_never_leak(
                 CONF_TEST_REQUEST: True,
             },
         )
-    result = await configure(
-        flow, result["flow_id"], {CONF_HEADERS: headers, CONF_AUTH_TYPE: "bearer"}
-    )
+    result = await configure(result, {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     entry = result["result"]
 
-    options = hass.config_entries.options
-    result = await options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
     results.append(result)
     for settings in (
         {CONF_AUTH_TYPE: "basic", CONF_USERNAME: "u:x", CONF_PASSWORD: PASSWORD_SECRET},
         {
-            CONF_AUTH_TYPE: "basic",
             CONF_USERNAME: "alice",
             CONF_PASSWORD: PASSWORD_SECRET,
             CONF_TEST_REQUEST: True,
         },
     ):
-        result = await configure(
-            options, result["flow_id"], {CONF_HEADERS: headers, **settings}
-        )
-    result = await configure(
-        options,
-        result["flow_id"],
-        {CONF_HEADERS: headers, CONF_AUTH_TYPE: "basic", CONF_USERNAME: "alice"},
-    )
+        result = await configure(result, {CONF_HEADERS: headers, **settings})
+    result = await configure(result, {CONF_USERNAME: "alice"})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert entry.options[CONF_PASSWORD] == PASSWORD_SECRET
@@ -1106,8 +1369,7 @@ async def test_secrets_never_leak(
         )
         if result["type"] is FlowResultType.FORM:
             suggested = _suggested(result)
-            assert CONF_PASSWORD not in suggested
-            assert CONF_TOKEN not in suggested
+            assert not set(suggested) & SECRET_OPTIONS
         for secret in secrets:
             assert secret not in exposed
     for secret in secrets:
@@ -1117,14 +1379,20 @@ async def test_secrets_never_leak(
 TRANSPORT_AUTH_ERRORS = (
     "query_name_required",
     "invalid_text",
+    "invalid_value",
     "invalid_token_url",
     "client_id_required",
     "client_secret_required",
     "oauth_failed",
     "invalid_proxy_url",
+    "invalid_proxy_username",
     "proxy_error",
     "query_value_required",
     "invalid_pem",
+    "invalid_ca_pem",
+    "invalid_client_cert_pem",
+    "invalid_client_key_pem",
+    "pem_too_large",
     "client_cert_required",
     "client_key_required",
     "key_mismatch",
@@ -1137,33 +1405,50 @@ def _load(language: str) -> dict[str, Any]:
     return json.loads((TRANSLATIONS / f"{language}.json").read_text("utf-8"))
 
 
+def _assert_texts(step: dict[str, Any], fields: set[str]) -> None:
+    """Every field has a label and a description, and nothing else has."""
+    assert set(step["data"]) == fields
+    assert set(step["data_description"]) == fields
+    assert all(step["data"].values())
+    assert all(step["data_description"].values())
+
+
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_translations_cover_the_flows(language: str) -> None:
-    """Every step, field, error and abort of the flows has text."""
+    """Every step, section, field, error and abort of the flows has text."""
     strings = _load(language)
-    settings_fields = {str(key.schema) for key in config_flow.SETTINGS_SCHEMA.schema}
     identity_fields = {str(key.schema) for key in config_flow.IDENTITY_SCHEMA.schema}
-    steps = {
-        ("config", "user"): identity_fields,
-        ("config", "settings"): settings_fields,
-        ("config", "reconfigure"): identity_fields,
-        ("options", "init"): settings_fields,
-    }
-    for (section, step_id), fields in steps.items():
-        step = strings[section]["step"][step_id]
-        assert step["title"]
-        assert step["description"]
-        assert set(step["data"]) == fields
-        assert set(step["data_description"]) == fields
-        assert all(step["data"].values())
-        assert all(step["data_description"].values())
-    for step_id in ("settings",):
-        assert "{test_result}" in strings["config"]["step"][step_id]["description"]
-    assert "{test_result}" in strings["options"]["step"]["init"]["description"]
-    assert "{name}" in strings["config"]["step"]["reconfigure"]["description"]
+    credential_fields = {
+        str(key.schema)
+        for schema in config_flow.CREDENTIALS.values()
+        for key in schema.schema
+    } | {CONF_TEST_REQUEST}
+    for flow, settings_id in (("config", "settings"), ("options", "init")):
+        steps = strings[flow]["step"]
+        settings = steps[settings_id]
+        _assert_texts(settings, {CONF_HEADERS, CONF_AUTH_TYPE, CONF_TEST_REQUEST})
+        assert set(settings["sections"]) == set(config_flow.SECTIONS)
+        for name, schema in config_flow.SECTIONS.items():
+            texts = settings["sections"][name]
+            assert texts["name"]
+            assert texts["description"]
+            _assert_texts(texts, {str(key.schema) for key in schema.schema})
+        _assert_texts(steps["credentials"], credential_fields)
+        for step_id in (settings_id, "credentials"):
+            assert steps[step_id]["title"]
+            assert "{test_result}" in steps[step_id]["description"]
+    steps = strings["config"]["step"]
     for step_id in ("user", "reconfigure"):
-        step = strings["config"]["step"][step_id]
-        assert "{example_url}" in step["data_description"][CONF_BASE_URL]
+        assert steps[step_id]["title"]
+        assert steps[step_id]["description"]
+        _assert_texts(steps[step_id], identity_fields)
+        assert "{example_url}" in steps[step_id]["data_description"][CONF_BASE_URL]
+    _assert_texts(
+        steps["reauth_confirm"],
+        {key for fields in config_flow.REAUTH_FIELDS.values() for key in fields},
+    )
+    assert "{name}" in steps["reauth_confirm"]["description"]
+    assert "{name}" in steps["reconfigure"]["description"]
     assert "{example_url}" in strings["config"]["error"]["invalid_url"]
 
     settings_errors = {
@@ -1188,12 +1473,17 @@ def test_translations_cover_the_flows(language: str) -> None:
         "url_has_credentials",
         "base_url_has_query",
     }
-    assert set(strings["config"]["error"]) == settings_errors | identity_errors
+    reauth_errors = {"invalid_client", "token_failed"}
+    assert set(strings["config"]["error"]) == (
+        settings_errors | identity_errors | reauth_errors
+    )
     assert set(strings["options"]["error"]) == settings_errors
-    # HA 2026.3 looks reconfigure_successful up in the integration's own strings.
+    # HA 2026.3 looks the success reasons up in the integration's own strings.
     assert set(strings["config"]["abort"]) == {
         "already_configured",
         "reconfigure_successful",
+        "reauth_successful",
+        "reauth_not_supported",
     }
     assert set(strings["selector"]["auth_type"]["options"]) == set(AUTH_TYPES)
 

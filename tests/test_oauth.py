@@ -21,13 +21,21 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.scene_http_request import config_flow, oauth
+from custom_components.scene_http_request.const import DOMAIN
 from custom_components.scene_http_request.profile import InvalidProfileError
 
 from .certs import TestCA
 from .proxy import ForwardProxy
 from .server import RecordingServer, start_server
 from .stored_profile import assert_setup_fails_on_field
-from .test_config_flow import _entry, _suggested, _user_step, closed_port
+from .test_config_flow import (
+    _configure,
+    _entry,
+    _settings_step,
+    _suggested,
+    _user_step,
+    closed_port,
+)
 from .test_services import add_profile, send, send_error
 
 SECRET = "client-SECRET-value"
@@ -490,9 +498,8 @@ async def test_flow_oauth_errors_kept_secret_and_test_request(
 ) -> None:
     """Field errors, a kept secret, and a test request that gets a token."""
     result = await _user_step(hass, "Cloud", server.url("/api/"))
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"auth_type": "oauth2_client_credentials"}
-    )
+    result = await _configure(hass, result, {"auth_type": "oauth2_client_credentials"})
+    assert result["step_id"] == "credentials"
     assert result["errors"] == {
         "token_url": "invalid_token_url",
         "client_id": "client_id_required",
@@ -500,26 +507,30 @@ async def test_flow_oauth_errors_kept_secret_and_test_request(
     }
     endpoint.status = 401
     options = _oauth(endpoint.server.url("/token"))
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**options, "test_request": True}
-    )
+    result = await _configure(hass, result, {**options, "test_request": True})
     assert result["errors"] == {"base": "oauth_failed"}
     assert "client_secret" not in _suggested(result)
     endpoint.status = 200
     blank = {**options, "client_secret": ""}
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**blank, "test_request": True}
-    )
+    result = await _configure(hass, result, {**blank, "test_request": True})
     # The test request reached the API root with a token (the API's 404 is fine).
     assert result["errors"] == {}
     assert endpoint.calls == 2
     assert server.last.headers["Authorization"] == "Bearer tok-SECRET-0"
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], blank)
+    result = await _configure(hass, result, blank)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["options"]["client_secret"] == SECRET
+    # A refused client in a flow's test request starts no reauthentication.
+    await hass.async_block_till_done()
+    assert not hass.config_entries.flow.async_progress_by_handler(
+        DOMAIN, match_context={"source": "reauth"}
+    )
 
     entry = _entry(hass, "Other", "https://other.example.com/", options=options)
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _settings_step(
+        hass, result, {"auth_type": "oauth2_client_credentials"}
+    )
     assert _suggested(result)["client_id"] == "ha"
     assert "client_secret" not in _suggested(result)
 
@@ -565,7 +576,7 @@ async def test_flow_text_that_cant_be_stored(hass: HomeAssistant) -> None:
     """A lone surrogate in a field the form takes as is is an error on that field."""
     result = await _user_step(hass, "Cloud", "https://api.example.com/")
     options = _oauth("https://auth.example.com/token", scope="read \ud800")
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], options)
+    result = await _configure(hass, result, options)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"scope": "invalid_text"}
 
@@ -576,5 +587,5 @@ async def test_flow_unstorable_profile_without_a_field(hass: HomeAssistant) -> N
     with patch.object(
         config_flow, "profile_from_entry", side_effect=InvalidProfileError("x")
     ):
-        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
-    assert result["errors"] == {"base": "invalid_text"}
+        result = await _configure(hass, result, {})
+    assert result["errors"] == {"base": "invalid_value"}

@@ -799,6 +799,10 @@ DONE_RULE_EVIDENCE: dict[str, list[Evidence]] = {
     "exception-translations": [json_has("translations/en.json", "exceptions")],
     "icon-translations": [exists("icons.json")],
     "inject-websession": [mentions("*.py", "async_get_clientsession")],
+    "reauthentication-flow": [
+        mentions("config_flow.py", "async_step_reauth"),
+        mentions("*.py", "async_start_reauth"),
+    ],
     "reconfiguration-flow": [mentions("config_flow.py", "async_step_reconfigure")],
     "repair-issues": [mentions("repairs.py", "async_create_issue")],
     "runtime-data": [mentions("__init__.py", "runtime_data")],

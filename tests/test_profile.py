@@ -161,6 +161,41 @@ def test_profile_from_entry_rejects(
     assert str(err.value) == field
 
 
+def test_profile_from_entry_lists_every_error() -> None:
+    """The error names the first field and maps each field to its form error."""
+    with pytest.raises(InvalidProfileError) as err:
+        profile_from_entry(
+            "e",
+            "t",
+            {"base_url": "https://u:p@x.com/"},
+            {
+                "headers": [{"name": "Bad Name", "value": "1"}],
+                "auth_type": "oauth2_client_credentials",
+                "token_url": "ftp://x",
+                "scope": "\ud800",
+                "ca_pem": "x" * (256 * 1024 + 1),
+                "client_cert_pem": "x" * (256 * 1024),
+                "proxy_url": "http://proxy.lan/path",
+                "proxy_username": "a:b",
+                "proxy_password": "\ud800",
+            },
+        )
+    assert str(err.value) == "base_url"
+    assert err.value.key == "url_has_credentials"
+    assert err.value.errors == {
+        "base_url": "url_has_credentials",
+        "headers": "invalid_header",
+        "token_url": "invalid_token_url",
+        "client_id": "client_id_required",
+        "client_secret": "client_secret_required",
+        "scope": "invalid_text",
+        "ca_pem": "pem_too_large",
+        "proxy_url": "invalid_proxy_url",
+        "proxy_username": "invalid_proxy_username",
+        "proxy_password": "invalid_text",
+    }
+
+
 def test_profile_from_entry_unexpected_value() -> None:
     """A value that fails in an unforeseen way is still an InvalidProfileError."""
     with pytest.raises(InvalidProfileError):

@@ -21,7 +21,7 @@ from .certs import TestCA
 from .proxy import ForwardProxy
 from .server import RecordingServer, ThreadedServer
 from .stored_profile import assert_setup_fails_on_field
-from .test_config_flow import _entry, _suggested, _user_step, closed_port
+from .test_config_flow import _configure, _entry, _suggested, _user_step, closed_port
 from .test_services import add_profile, send, send_error
 
 PROXY_PASSWORD = "proxy-SECRET-password"
@@ -207,18 +207,20 @@ async def test_bad_stored_proxy_fails_setup(
 
 
 async def test_flow_proxy_errors_and_kept_password(hass: HomeAssistant) -> None:
-    """A bad proxy URL or username is a field error; a blank password is kept."""
+    """A bad proxy URL or username errs on its section; a blank password stays."""
     result = await _user_step(hass, "Proxied", "https://api.example.com/")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {"proxy_url": "http://proxy.lan/x", "proxy_username": "a:b"},
+    result = await _configure(
+        hass, result, {"proxy_url": "http://proxy.lan/x", "proxy_username": "a:b"}
     )
-    assert result["errors"] == {
-        "proxy_url": "invalid_proxy_url",
-        "proxy_username": "invalid_username",
-    }
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
+    # The section shows one error at a time: the URL's first.
+    assert result["errors"] == {"proxy": "invalid_proxy_url"}
+    result = await _configure(
+        hass, result, {"proxy_url": "http://proxy.lan", "proxy_username": "a:b"}
+    )
+    assert result["errors"] == {"proxy": "invalid_proxy_username"}
+    result = await _configure(
+        hass,
+        result,
         {
             "proxy_url": " http://proxy.lan:3128/ ",
             "proxy_username": "ha",
@@ -235,13 +237,12 @@ async def test_flow_proxy_errors_and_kept_password(hass: HomeAssistant) -> None:
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert _suggested(result)["proxy_username"] == "ha"
     assert "proxy_password" not in _suggested(result)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {"proxy_url": "http://proxy.lan:3128", "proxy_username": "ha"},
+    result = await _configure(
+        hass, result, {"proxy_url": "http://proxy.lan:3128", "proxy_username": "ha"}
     )
     assert result["data"]["proxy_password"] == PROXY_PASSWORD
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    result = await _configure(hass, result, {})
     assert "proxy_password" not in result["data"]
     assert "proxy_url" not in result["data"]
 
@@ -254,13 +255,15 @@ async def test_flow_test_request_reports_the_proxy(
 ) -> None:
     """The test request goes through the proxy; its failures have their message."""
     result = await _user_step(hass, "Proxied", server.url("/api/"))
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
+    result = await _configure(
+        hass,
+        result,
         {"proxy_url": f"http://127.0.0.1:{closed_port}", "test_request": True},
     )
     assert result["errors"] == {"base": "proxy_error"}
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
+    result = await _configure(
+        hass,
+        result,
         {
             **_proxied(auth_proxy, password=PROXY_PASSWORD),
             "test_request": True,

@@ -1,4 +1,4 @@
-"""The settings form's TLS fields: field errors, kept secrets, the test request."""
+"""The settings form's TLS section: its errors, kept secrets, the test request."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ from custom_components.scene_http_request.const import (
 
 from .certs import Issued, TestCA
 from .server import ThreadedServer
-from .test_config_flow import _entry, _setup, _suggested, _user_step
+from .stored_profile import assert_setup_fails_on_field
+from .test_config_flow import _configure, _entry, _setup, _suggested, _user_step
 
 KEY_PASSWORD = "key-SECRET-password"
 LOGGER_NAME = "custom_components.scene_http_request"
@@ -62,21 +63,16 @@ def _tls(client: Issued, *, password: str | None = None) -> dict[str, Any]:
     [
         (
             {CONF_CA_PEM: "-----BEGIN CERTIFICATE-----\nxx"},
-            {CONF_CA_PEM: "invalid_pem"},
+            {"tls": "invalid_ca_pem"},
         ),
-        ({CONF_CLIENT_CERT_PEM: "junk"}, {CONF_CLIENT_CERT_PEM: "invalid_pem"}),
-        ({CONF_CLIENT_KEY_PEM: "junk"}, {CONF_CLIENT_KEY_PEM: "invalid_pem"}),
-        ({CONF_CLIENT_KEY_PEM: ""}, {CONF_CLIENT_KEY_PEM: "client_key_required"}),
-        ({CONF_CLIENT_CERT_PEM: ""}, {CONF_CLIENT_CERT_PEM: "client_cert_required"}),
-        ("mismatch", {CONF_CLIENT_KEY_PEM: "key_mismatch"}),
-        (
-            "encrypted",
-            {CONF_CLIENT_KEY_PASSWORD: "key_password_required"},
-        ),
-        (
-            "wrong password",
-            {CONF_CLIENT_KEY_PASSWORD: "invalid_key_password"},
-        ),
+        ({CONF_CLIENT_CERT_PEM: "junk"}, {"tls": "invalid_client_cert_pem"}),
+        ({CONF_CLIENT_KEY_PEM: "junk"}, {"tls": "invalid_client_key_pem"}),
+        ({CONF_CLIENT_KEY_PEM: ""}, {"tls": "client_key_required"}),
+        ({CONF_CLIENT_CERT_PEM: ""}, {"tls": "client_cert_required"}),
+        ({CONF_CLIENT_KEY_PEM: "k" * (256 * 1024 + 1)}, {"tls": "pem_too_large"}),
+        ("mismatch", {"tls": "key_mismatch"}),
+        ("encrypted", {"tls": "key_password_required"}),
+        ("wrong password", {"tls": "invalid_key_password"}),
     ],
 )
 async def test_tls_field_errors_then_recovery(
@@ -86,7 +82,7 @@ async def test_tls_field_errors_then_recovery(
     changes: dict[str, str] | str,
     errors: dict[str, str],
 ) -> None:
-    """Each unusable TLS setting is an error on its field; fixing it saves."""
+    """Each unusable TLS setting is an error on the TLS section; fixing it saves."""
     result = await _user_step(hass, "Mutual", "https://api.example.com/")
     user_input = _tls(client)
     if changes == "mismatch":
@@ -100,18 +96,14 @@ async def test_tls_field_errors_then_recovery(
     else:
         assert isinstance(changes, dict)
         user_input |= changes
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input
-    )
+    result = await _configure(hass, result, user_input)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
     suggested = _suggested(result)
     assert CONF_CLIENT_KEY_PEM not in suggested
     assert CONF_CLIENT_KEY_PASSWORD not in suggested
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _tls(client, password=KEY_PASSWORD)
-    )
+    result = await _configure(hass, result, _tls(client, password=KEY_PASSWORD))
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["options"][CONF_CLIENT_KEY_PASSWORD] == KEY_PASSWORD
     await hass.async_block_till_done()
@@ -124,8 +116,9 @@ async def test_user_flow_stores_tls(
     """The CA, the client certificate, its key and legacy ciphers are stored."""
     result = await _user_step(hass, "Mutual", "https://api.example.com/")
     tls = _tls(client, password=KEY_PASSWORD)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
+    result = await _configure(
+        hass,
+        result,
         {CONF_CA_PEM: f"  {ca.cert_pem}\n", **tls, CONF_LEGACY_CIPHERS: True},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -160,8 +153,9 @@ async def test_options_keep_the_stored_key(
     assert suggested[CONF_CLIENT_CERT_PEM] == client.cert_pem
     assert CONF_CLIENT_KEY_PEM not in suggested
     assert CONF_CLIENT_KEY_PASSWORD not in suggested
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
+    result = await _configure(
+        hass,
+        result,
         {CONF_CA_PEM: ca.cert_pem, CONF_CLIENT_CERT_PEM: client.cert_pem},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -174,9 +168,7 @@ async def test_options_keep_the_stored_key(
     assert entry.runtime_data.ssl_contexts is not contexts
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_AUTH_TYPE: "none"}
-    )
+    result = await _configure(hass, result, {CONF_AUTH_TYPE: "none"})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {
         "headers": [],
@@ -200,13 +192,12 @@ async def test_test_request_uses_the_tls_settings(
     context = ca.server_context(tmp_path, client_ca=ca)
     with ThreadedServer(context) as api:
         result = await _user_step(hass, "Mutual", api.url("/api/"))
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_TEST_REQUEST: True}
-        )
+        result = await _configure(hass, result, {CONF_TEST_REQUEST: True})
         assert result["errors"] == {"base": "ssl_error"}
 
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"],
+        result = await _configure(
+            hass,
+            result,
             {
                 CONF_CA_PEM: ca.cert_pem,
                 **_tls(client, password=KEY_PASSWORD),
@@ -240,3 +231,11 @@ async def test_diagnostics_redact_the_key(
     text = json.dumps(diagnostics)
     assert KEY_PASSWORD not in text
     assert "PRIVATE KEY" not in text
+
+
+@pytest.mark.parametrize(
+    "key", [CONF_CA_PEM, CONF_CLIENT_CERT_PEM, CONF_CLIENT_KEY_PEM]
+)
+async def test_setup_refuses_a_pem_over_the_cap(hass: HomeAssistant, key: str) -> None:
+    """Stored PEM text over 256 KiB fails the setup before anything parses it."""
+    await assert_setup_fails_on_field(hass, {key: "x" * (256 * 1024 + 1)}, key)

@@ -1,15 +1,21 @@
-"""Config, options and reconfigure flows for Scene HTTP Request profiles.
+"""Config, options, reconfigure and reauth flows for Scene HTTP Request profiles.
 
 A profile is one config entry: its data holds the name and the optional base URL,
-its options hold the defaults (headers, authentication, limits). The settings form
-is shared by the config flow (step ``settings``) and the options flow (step
-``init``). Passwords and tokens are never sent back to the browser: a blank secret
-field keeps the value already stored or typed earlier in the same flow.
+its options hold the defaults (headers, authentication, limits). The settings
+form (step ``settings`` of the config flow, ``init`` of the options flow) shows
+the headers, the authentication type and folded sections (connection, TLS,
+proxy); the ``credentials`` step then asks for the chosen type's credentials
+only. The stored options stay flat: sections are flattened here.
+
+Every rule of the stored data lives in profile.py: the flows build the options
+they would store and let profile_from_entry check them. Passwords and tokens are
+never sent back to the browser: a blank secret field keeps the value already
+stored or typed earlier in the same flow.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from http import HTTPStatus
 import logging
 from typing import TYPE_CHECKING, Any, Final
@@ -30,7 +36,8 @@ from homeassistant.const import (
     CONF_USERNAME,
     CONF_VERIFY_SSL,
 )
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -91,6 +98,7 @@ from .profile import (
     InvalidProfileError,
     Profile,
     SceneHttpRequestConfigEntry,
+    async_client_error,
     async_with_transport,
     profile_from_entry,
 )
@@ -98,14 +106,6 @@ from .request import prepare
 from .runtime import shared
 from .subentry_flow import SavedRequestFlow
 from .transport import TlsError
-from .url import (
-    UrlError,
-    check_http_url,
-    normalize_base_url,
-    normalize_proxy_url,
-    parse_url,
-)
-from .validation import is_allowed_header, is_encodable, is_header_value
 
 if TYPE_CHECKING:
     # HA 2026.10+ installs probatio as `voluptuous` and types its APIs with it.
@@ -144,72 +144,196 @@ IDENTITY_SCHEMA: Final = vol.Schema(
         ),
     }
 )
+_IDENTITY_FIELDS: Final = frozenset({CONF_NAME, CONF_BASE_URL})
 
-SETTINGS_SCHEMA: Final = vol.Schema(
+SECTION_CONNECTION: Final = "connection"
+SECTION_TLS: Final = "tls"
+SECTION_PROXY: Final = "proxy"
+# The folded parts of the settings step, in the order shown.
+SECTIONS: Final = {
+    SECTION_CONNECTION: vol.Schema(
+        {
+            vol.Optional(CONF_TIMEOUT): NumberSelector(
+                NumberSelectorConfig(
+                    min=MIN_TIMEOUT,
+                    max=MAX_TIMEOUT,
+                    step=0.1,
+                    unit_of_measurement="s",
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+            vol.Required(
+                CONF_VERIFY_SSL, default=DEFAULT_VERIFY_SSL
+            ): BooleanSelector(),
+            vol.Optional(CONF_MAX_RESPONSE_SIZE): NumberSelector(
+                NumberSelectorConfig(
+                    min=1,
+                    max=MAX_RESPONSE_SIZE_LIMIT,
+                    step=1,
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+        }
+    ),
+    SECTION_TLS: vol.Schema(
+        {
+            vol.Optional(CONF_CA_PEM): _PEM_TEXT,
+            vol.Optional(CONF_CLIENT_CERT_PEM): _PEM_TEXT,
+            # Multi-line, so a pasted key keeps its line breaks; never sent back.
+            vol.Optional(CONF_CLIENT_KEY_PEM): _PEM_TEXT,
+            vol.Optional(CONF_CLIENT_KEY_PASSWORD): _SECRET_TEXT,
+            vol.Optional(CONF_LEGACY_CIPHERS): BooleanSelector(),
+        }
+    ),
+    SECTION_PROXY: vol.Schema(
+        {
+            vol.Optional(CONF_PROXY_URL): TextSelector(
+                TextSelectorConfig(type=TextSelectorType.URL)
+            ),
+            vol.Optional(CONF_PROXY_USERNAME): TextSelector(),
+            vol.Optional(CONF_PROXY_PASSWORD): _SECRET_TEXT,
+        }
+    ),
+}
+# The section each folded field sits in.
+SECTION_OF: Final = {
+    str(key.schema): name for name, schema in SECTIONS.items() for key in schema.schema
+}
+_TEST_REQUEST_FIELD: Final = {
+    vol.Required(CONF_TEST_REQUEST, default=False): BooleanSelector()
+}
+_HEADERS_AND_AUTH: Final = {
+    vol.Optional(CONF_HEADERS): ObjectSelector(
+        ObjectSelectorConfig(
+            fields={
+                CONF_HEADER_NAME: {"selector": {"text": {}}, "required": True},
+                CONF_HEADER_VALUE: {"selector": {"text": {}}, "required": True},
+            },
+            multiple=True,
+            label_field=CONF_HEADER_NAME,
+            translation_key="header",
+        )
+    ),
+    vol.Required(CONF_AUTH_TYPE, default=AUTH_NONE): SelectSelector(
+        SelectSelectorConfig(
+            options=list(AUTH_TYPES),
+            translation_key=CONF_AUTH_TYPE,
+            mode=SelectSelectorMode.DROPDOWN,
+        )
+    ),
+}
+SETTINGS_FIELDS: Final = frozenset(
+    {CONF_HEADERS, CONF_AUTH_TYPE, CONF_TEST_REQUEST, *SECTION_OF}
+)
+
+# The credentials step shows the chosen authentication's fields only.
+_USERNAME_AND_PASSWORD: Final = vol.Schema(
     {
-        vol.Optional(CONF_HEADERS): ObjectSelector(
-            ObjectSelectorConfig(
-                fields={
-                    CONF_HEADER_NAME: {"selector": {"text": {}}, "required": True},
-                    CONF_HEADER_VALUE: {"selector": {"text": {}}, "required": True},
-                },
-                multiple=True,
-                label_field=CONF_HEADER_NAME,
-                translation_key="header",
-            )
-        ),
-        vol.Required(CONF_AUTH_TYPE, default=AUTH_NONE): SelectSelector(
-            SelectSelectorConfig(
-                options=list(AUTH_TYPES),
-                translation_key=CONF_AUTH_TYPE,
-                mode=SelectSelectorMode.DROPDOWN,
-            )
-        ),
         vol.Optional(CONF_USERNAME): TextSelector(
             TextSelectorConfig(autocomplete="username")
         ),
         vol.Optional(CONF_PASSWORD): _SECRET_TEXT,
-        vol.Optional(CONF_TOKEN): _SECRET_TEXT,
-        vol.Optional(CONF_TOKEN_URL): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.URL)
-        ),
-        vol.Optional(CONF_CLIENT_ID): TextSelector(),
-        vol.Optional(CONF_CLIENT_SECRET): _SECRET_TEXT,
-        vol.Optional(CONF_SCOPE): TextSelector(),
-        vol.Optional(CONF_AUDIENCE): TextSelector(),
-        vol.Optional(CONF_QUERY_NAME): TextSelector(),
-        vol.Optional(CONF_QUERY_VALUE): _SECRET_TEXT,
-        vol.Optional(CONF_TIMEOUT): NumberSelector(
-            NumberSelectorConfig(
-                min=MIN_TIMEOUT,
-                max=MAX_TIMEOUT,
-                step=0.1,
-                unit_of_measurement="s",
-                mode=NumberSelectorMode.BOX,
-            )
-        ),
-        vol.Required(CONF_VERIFY_SSL, default=DEFAULT_VERIFY_SSL): BooleanSelector(),
-        vol.Optional(CONF_CA_PEM): _PEM_TEXT,
-        vol.Optional(CONF_CLIENT_CERT_PEM): _PEM_TEXT,
-        # Multi-line, so a pasted key keeps its line breaks; never sent back.
-        vol.Optional(CONF_CLIENT_KEY_PEM): _PEM_TEXT,
-        vol.Optional(CONF_CLIENT_KEY_PASSWORD): _SECRET_TEXT,
-        vol.Optional(CONF_LEGACY_CIPHERS): BooleanSelector(),
-        vol.Optional(CONF_PROXY_URL): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.URL)
-        ),
-        vol.Optional(CONF_PROXY_USERNAME): TextSelector(),
-        vol.Optional(CONF_PROXY_PASSWORD): _SECRET_TEXT,
-        vol.Optional(CONF_MAX_RESPONSE_SIZE): NumberSelector(
-            NumberSelectorConfig(
-                min=1, max=MAX_RESPONSE_SIZE_LIMIT, step=1, mode=NumberSelectorMode.BOX
-            )
-        ),
-        vol.Required(CONF_TEST_REQUEST, default=False): BooleanSelector(),
     }
 )
+CREDENTIALS: Final = {
+    AUTH_BASIC: _USERNAME_AND_PASSWORD,
+    AUTH_DIGEST: _USERNAME_AND_PASSWORD,
+    AUTH_BEARER: vol.Schema({vol.Optional(CONF_TOKEN): _SECRET_TEXT}),
+    AUTH_API_KEY_QUERY: vol.Schema(
+        {
+            vol.Optional(CONF_QUERY_NAME): TextSelector(),
+            vol.Optional(CONF_QUERY_VALUE): _SECRET_TEXT,
+        }
+    ),
+    AUTH_OAUTH2: vol.Schema(
+        {
+            vol.Optional(CONF_TOKEN_URL): TextSelector(
+                TextSelectorConfig(type=TextSelectorType.URL)
+            ),
+            vol.Optional(CONF_CLIENT_ID): TextSelector(),
+            vol.Optional(CONF_CLIENT_SECRET): _SECRET_TEXT,
+            vol.Optional(CONF_SCOPE): TextSelector(),
+            vol.Optional(CONF_AUDIENCE): TextSelector(),
+        }
+    ),
+}
+# Optional credentials: left out of the options when blank.
+_OPTIONAL_CREDENTIALS: Final = frozenset({CONF_SCOPE, CONF_AUDIENCE})
+# What reauthentication asks for again, per authentication type. Another type
+# plugs in here (and in _async_check_credentials).
+REAUTH_FIELDS: Final = {AUTH_OAUTH2: (CONF_CLIENT_ID, CONF_CLIENT_SECRET)}
 
-_SETTINGS_FIELDS: Final = frozenset(str(key.schema) for key in SETTINGS_SCHEMA.schema)
+# Inside a section, HA's frontend shows an error above the section, not on the
+# field: these errors name their field, where the plain key would not.
+_SECTION_ERRORS: Final = {
+    (CONF_CA_PEM, "invalid_pem"): "invalid_ca_pem",
+    (CONF_CLIENT_CERT_PEM, "invalid_pem"): "invalid_client_cert_pem",
+    (CONF_CLIENT_KEY_PEM, "invalid_pem"): "invalid_client_key_pem",
+}
+
+
+def _settings_schema(*, test_request: bool, expanded: Collection[str]) -> vol.Schema:
+    """Return the settings form; sections holding an error are unfolded."""
+    fields: dict[Any, Any] = dict(_HEADERS_AND_AUTH)
+    for name, schema in SECTIONS.items():
+        fields[vol.Optional(name)] = section(
+            schema, {"collapsed": name not in expanded}
+        )
+    if test_request:
+        fields |= _TEST_REQUEST_FIELD
+    return vol.Schema(fields)
+
+
+def _credentials_schema(auth_type: str) -> vol.Schema:
+    """Return the credentials form of an authentication type."""
+    return CREDENTIALS[auth_type].extend(_TEST_REQUEST_FIELD)
+
+
+def _reauth_schema(auth_type: str) -> vol.Schema:
+    """Return the fields reauthentication asks for again."""
+    return vol.Schema(
+        {
+            key: value
+            for key, value in CREDENTIALS[auth_type].schema.items()
+            if str(key.schema) in REAUTH_FIELDS[auth_type]
+        }
+    )
+
+
+def _flatten(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a settings form's values with the sections' fields at the top."""
+    flat = {key: value for key, value in user_input.items() if key not in SECTIONS}
+    for name in SECTIONS:
+        flat |= user_input.get(name) or {}
+    return flat
+
+
+def _nest(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Return flat values shaped like the settings form (sections nested)."""
+    nested: dict[str, Any] = {name: {} for name in SECTIONS}
+    for key, value in values.items():
+        if (name := SECTION_OF.get(key)) is not None:
+            nested[name][key] = value
+        else:
+            nested[key] = value
+    return nested
+
+
+def _form_errors(found: Mapping[str, str], fields: Collection[str]) -> dict[str, str]:
+    """Return profile errors as a form shows them.
+
+    A field of the form gets its error; a field inside a section puts it on the
+    section (what HA's frontend shows); anything else is a form-wide error.
+    """
+    errors: dict[str, str] = {}
+    for field, key in found.items():
+        if field not in fields:
+            errors.setdefault("base", key)
+        elif (name := SECTION_OF.get(field)) is not None:
+            errors.setdefault(name, _SECTION_ERRORS.get((field, key), key))
+        else:
+            errors.setdefault(field, key)
+    return errors
 
 
 def _validate_identity(
@@ -221,92 +345,28 @@ def _validate_identity(
     if not data[CONF_NAME]:
         errors[CONF_NAME] = "name_required"
     if raw_url := str(user_input.get(CONF_BASE_URL) or "").strip():
-        try:
-            data[CONF_BASE_URL] = str(normalize_base_url(raw_url))
-        except UrlError as err:
-            errors[CONF_BASE_URL] = err.key
+        data[CONF_BASE_URL] = raw_url
+    try:
+        profile = profile_from_entry("", data[CONF_NAME], data, {})
+    except InvalidProfileError as err:
+        errors |= _form_errors(err.errors, _IDENTITY_FIELDS)
+    else:
+        if profile.base_url is not None:
+            data[CONF_BASE_URL] = str(profile.base_url)
     return data, errors
 
 
-def _validate_headers(raw_headers: Any, errors: dict[str, str]) -> list[dict[str, str]]:
-    """Return the header rows of a settings form, trimmed; flag invalid ones."""
+def _header_rows(raw_headers: Any) -> list[dict[str, str]]:
+    """Return a settings form's header rows (objects, by its selector), trimmed."""
     if isinstance(raw_headers, Mapping):
         raw_headers = [raw_headers]
-    headers: list[dict[str, str]] = []
-    for item in raw_headers or ():
-        name = str(item.get(CONF_HEADER_NAME, "")).strip()
-        value = str(item.get(CONF_HEADER_VALUE, "")).strip()
-        if not is_allowed_header(name, value):
-            errors[CONF_HEADERS] = "invalid_header"
-        headers.append({CONF_HEADER_NAME: name, CONF_HEADER_VALUE: value})
-    return headers
-
-
-def _validate_credentials(
-    auth_type: str,
-    user_input: Mapping[str, Any],
-    secrets: Mapping[str, str],
-    errors: dict[str, str],
-) -> dict[str, str]:
-    """Return the credentials auth_type uses (and only those); flag missing ones."""
-    if auth_type in (AUTH_BASIC, AUTH_DIGEST):
-        username = str(user_input.get(CONF_USERNAME) or "").strip()
-        if not username:
-            errors[CONF_USERNAME] = "username_required"
-        elif ":" in username or not is_header_value(username):
-            errors[CONF_USERNAME] = "invalid_username"
-        return {
-            CONF_USERNAME: username,
-            CONF_PASSWORD: secrets.get(CONF_PASSWORD, ""),
+    return [
+        {
+            CONF_HEADER_NAME: str(item.get(CONF_HEADER_NAME, "")).strip(),
+            CONF_HEADER_VALUE: str(item.get(CONF_HEADER_VALUE, "")).strip(),
         }
-    if auth_type == AUTH_BEARER:
-        token = secrets.get(CONF_TOKEN, "")
-        if not token:
-            errors[CONF_TOKEN] = "token_required"
-        elif not is_header_value(token):
-            errors[CONF_TOKEN] = "invalid_token"
-        return {CONF_TOKEN: token}
-    if auth_type == AUTH_API_KEY_QUERY:
-        return _validate_query(user_input, secrets, errors)
-    if auth_type == AUTH_OAUTH2:
-        return _validate_oauth(user_input, secrets, errors)
-    return {}
-
-
-def _validate_oauth(
-    user_input: Mapping[str, Any],
-    secrets: Mapping[str, str],
-    errors: dict[str, str],
-) -> dict[str, str]:
-    """Return the OAuth2 client credentials settings; flag missing or bad ones."""
-    options = {
-        key: str(user_input.get(key) or "").strip()
-        for key in (CONF_TOKEN_URL, CONF_CLIENT_ID, CONF_SCOPE, CONF_AUDIENCE)
-    }
-    options[CONF_CLIENT_SECRET] = secrets.get(CONF_CLIENT_SECRET, "")
-    try:
-        check_http_url(parse_url(options[CONF_TOKEN_URL]))
-    except UrlError:
-        errors[CONF_TOKEN_URL] = "invalid_token_url"
-    for key in (CONF_CLIENT_ID, CONF_CLIENT_SECRET):
-        if not options[key] or not is_encodable(options[key]):
-            errors[key] = f"{key}_required"
-    return {key: value for key, value in options.items() if value}
-
-
-def _validate_query(
-    user_input: Mapping[str, Any],
-    secrets: Mapping[str, str],
-    errors: dict[str, str],
-) -> dict[str, str]:
-    """Return the API key query parameter's name and value; flag missing ones."""
-    name = str(user_input.get(CONF_QUERY_NAME) or "").strip()
-    value = secrets.get(CONF_QUERY_VALUE, "")
-    if not name or not is_encodable(name):
-        errors[CONF_QUERY_NAME] = "query_name_required"
-    if not value or not is_encodable(value):
-        errors[CONF_QUERY_VALUE] = "query_value_required"
-    return {CONF_QUERY_NAME: name, CONF_QUERY_VALUE: value}
+        for item in raw_headers or ()
+    ]
 
 
 def _tls_options(
@@ -314,8 +374,7 @@ def _tls_options(
 ) -> dict[str, Any]:
     """Return the TLS options set; the key and its password go with a certificate.
 
-    A profile without TLS settings stores none of their keys. They are checked
-    when the contexts are built (transport.build_contexts).
+    A profile without TLS settings stores none of their keys.
     """
     options: dict[str, Any] = {}
     if user_input.get(CONF_LEGACY_CIPHERS):
@@ -333,54 +392,55 @@ def _tls_options(
 
 
 def _proxy_options(
-    user_input: Mapping[str, Any],
-    secrets: Mapping[str, str],
-    errors: dict[str, str],
+    user_input: Mapping[str, Any], secrets: Mapping[str, str]
 ) -> dict[str, str]:
-    """Return the proxy URL and its credentials, if a proxy is set; flag bad ones."""
+    """Return the proxy URL and its credentials, if a proxy is set."""
     raw = str(user_input.get(CONF_PROXY_URL) or "").strip()
     if not raw:
         return {}
     options = {CONF_PROXY_URL: raw}
-    try:
-        options[CONF_PROXY_URL] = str(normalize_proxy_url(raw))
-    except UrlError as err:
-        errors[CONF_PROXY_URL] = err.key
     if username := str(user_input.get(CONF_PROXY_USERNAME) or "").strip():
-        if ":" in username or not is_header_value(username):
-            errors[CONF_PROXY_USERNAME] = "invalid_username"
         options[CONF_PROXY_USERNAME] = username
         if password := secrets.get(CONF_PROXY_PASSWORD):
             options[CONF_PROXY_PASSWORD] = password
     return options
 
 
-def _validate_settings(
+def _settings_options(
     user_input: Mapping[str, Any], secrets: Mapping[str, str]
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """Return the options for a settings form, and the form errors.
-
-    secrets holds the password and token to use when their fields are blank.
-    """
-    errors: dict[str, str] = {}
-    auth_type = str(user_input[CONF_AUTH_TYPE])
+) -> dict[str, Any]:
+    """Return the options a (flattened) settings form stands for, unchecked."""
     options: dict[str, Any] = {
-        CONF_HEADERS: _validate_headers(user_input.get(CONF_HEADERS), errors),
-        CONF_AUTH_TYPE: auth_type,
-        **_validate_credentials(auth_type, user_input, secrets, errors),
-        CONF_VERIFY_SSL: bool(user_input[CONF_VERIFY_SSL]),
+        CONF_HEADERS: _header_rows(user_input.get(CONF_HEADERS)),
+        CONF_AUTH_TYPE: str(user_input.get(CONF_AUTH_TYPE) or AUTH_NONE),
+        CONF_VERIFY_SSL: bool(user_input.get(CONF_VERIFY_SSL, DEFAULT_VERIFY_SSL)),
         **_tls_options(user_input, secrets),
-        **_proxy_options(user_input, secrets, errors),
+        **_proxy_options(user_input, secrets),
     }
     if (timeout := user_input.get(CONF_TIMEOUT)) is not None:
         options[CONF_TIMEOUT] = float(timeout)
     if (size := user_input.get(CONF_MAX_RESPONSE_SIZE)) is not None:
         options[CONF_MAX_RESPONSE_SIZE] = int(size)
-    return options, errors
+    return options
+
+
+def _credential_options(
+    fields: Collection[str], user_input: Mapping[str, Any], secrets: Mapping[str, str]
+) -> dict[str, str]:
+    """Return the credentials typed (trimmed), secrets left blank kept."""
+    options: dict[str, str] = {}
+    for key in fields:
+        if key in SECRET_OPTIONS:
+            value = secrets.get(key, "")
+        else:
+            value = str(user_input.get(key) or "").strip()
+        if value or key not in _OPTIONAL_CREDENTIALS:
+            options[key] = value
+    return options
 
 
 def _typed_secrets(user_input: Mapping[str, Any]) -> dict[str, str]:
-    """Return the secrets typed in a settings form (blank fields are left out).
+    """Return the secrets typed in a form (blank fields are left out).
 
     A token and a PEM key are trimmed; a password is kept exactly as typed.
     """
@@ -404,72 +464,127 @@ def _without_secrets(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class _SettingsFlow(ConfigEntryBaseFlow):
-    """The settings form shared by the config flow and the options flow."""
+    """The settings and credentials steps shared by the config and options flows.
+
+    A subclass sets the entry data (name and base URL) and the stored options
+    the forms start from, and says how valid options are saved (_save).
+    """
+
+    _save: Callable[[dict[str, Any]], ConfigFlowResult]
 
     def __init__(self) -> None:
-        """Start with no secret typed in this flow."""
+        """Start with no secret typed and no settings chosen in this flow."""
         super().__init__()
+        self._data: Mapping[str, Any] = {}
+        self._stored: Mapping[str, Any] = {}
         self._flow_secrets: dict[str, str] = {}
+        self._settings: dict[str, Any] = {}
+        self._carried_test = False
+
+    def _secrets(self, user_input: Mapping[str, Any]) -> dict[str, str]:
+        """Remember the secrets typed; return them over the stored ones."""
+        self._flow_secrets.update(_typed_secrets(user_input))
+        stored = self._stored
+        return {
+            key: str(stored[key]) for key in SECRET_OPTIONS if stored.get(key)
+        } | self._flow_secrets
 
     async def _async_settings_step(
-        self,
-        step_id: str,
-        user_input: dict[str, Any] | None,
-        *,
-        data: Mapping[str, Any],
-        stored: Mapping[str, Any],
-        save: Callable[[dict[str, Any]], ConfigFlowResult],
+        self, step_id: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
-        """Show, check, test and save the settings form.
+        """Show and check the settings; go on to the credentials, or save.
 
-        data is the profile's entry data (name and base URL); stored holds the
-        options to start from. save is called with valid options when the form is
-        submitted without a test request.
+        The test request sits on the last step: here only while the chosen
+        authentication is none.
         """
         errors: dict[str, str] = {}
         test_result = ""
-        suggested: Mapping[str, Any] = stored
+        suggested: Mapping[str, Any] = self._stored
+        auth_type = str(suggested.get(CONF_AUTH_TYPE) or AUTH_NONE)
         if user_input is not None:
-            self._flow_secrets.update(_typed_secrets(user_input))
-            secrets = {
-                key: str(stored[key]) for key in SECRET_OPTIONS if stored.get(key)
-            } | self._flow_secrets
-            options, errors = _validate_settings(user_input, secrets)
-            profile = None
-            if not errors:
-                profile, errors = await self._async_profile(data, options)
+            suggested = _flatten(user_input)
+            options = _settings_options(suggested, self._secrets(suggested))
+            auth_type = options[CONF_AUTH_TYPE]
+            # The credentials come next: check the rest as if there were none.
+            profile, found = await self._async_profile(
+                options | {CONF_AUTH_TYPE: AUTH_NONE}
+            )
+            errors = _form_errors(found, SETTINGS_FIELDS)
             if profile is not None and not errors:
-                if not user_input.get(CONF_TEST_REQUEST):
-                    return save(options)
+                if profile.proxy is not None:  # stored normalized
+                    options[CONF_PROXY_URL] = str(profile.proxy)
+                self._settings = options
+                if auth_type != AUTH_NONE:
+                    self._carried_test = bool(suggested.get(CONF_TEST_REQUEST))
+                    return await self.async_step_credentials()
+                if not suggested.get(CONF_TEST_REQUEST):
+                    return self._save(options)
                 test_result, errors = await self._async_test_request(profile)
-            suggested = user_input
+        schema = _settings_schema(
+            test_request=auth_type == AUTH_NONE, expanded=errors.keys()
+        )
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
-                SETTINGS_SCHEMA, _without_secrets(suggested)
+                schema, _nest(_without_secrets(suggested))
+            ),
+            errors=errors,
+            description_placeholders={PLACEHOLDER_TEST_RESULT: test_result},
+            last_step=auth_type == AUTH_NONE,
+        )
+
+    async def async_step_credentials(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the chosen authentication's credentials; test or save."""
+        auth_type = self._settings[CONF_AUTH_TYPE]
+        errors: dict[str, str] = {}
+        test_result = ""
+        suggested = _without_secrets(self._stored)
+        if self._carried_test:
+            suggested[CONF_TEST_REQUEST] = True
+        if user_input is not None:
+            self._carried_test = False
+            credentials = _credential_options(
+                [str(key.schema) for key in CREDENTIALS[auth_type].schema],
+                user_input,
+                self._secrets(user_input),
+            )
+            options = self._settings | credentials
+            profile, found = await self._async_profile(options)
+            errors = _form_errors(found, {*credentials, CONF_TEST_REQUEST})
+            if profile is not None and not errors:
+                if not user_input.get(CONF_TEST_REQUEST):
+                    return self._save(options)
+                test_result, errors = await self._async_test_request(profile)
+            suggested = _without_secrets(user_input)
+        return self.async_show_form(
+            step_id="credentials",
+            data_schema=self.add_suggested_values_to_schema(
+                _credentials_schema(auth_type), suggested
             ),
             errors=errors,
             description_placeholders={PLACEHOLDER_TEST_RESULT: test_result},
         )
 
     async def _async_profile(
-        self, data: Mapping[str, Any], options: Mapping[str, Any]
+        self, options: Mapping[str, Any]
     ) -> tuple[Profile | None, dict[str, str]]:
-        """Build the profile exactly as at setup: TLS errors are field errors.
+        """Build the profile exactly as at setup; return it or what is wrong.
 
-        Text the checks above let through but storage refuses (a lone surrogate
-        in a scope, say) is an error on its field too.
+        The errors map fields to reasons: profile_from_entry's, then the TLS
+        contexts' (built in the executor).
         """
+        data = self._data
         try:
             profile = profile_from_entry("", str(data[CONF_NAME]), data, options)
         except InvalidProfileError as err:
-            field = str(err) if str(err) in _SETTINGS_FIELDS else "base"
-            return None, {field: "invalid_text"}
+            return None, err.errors
         try:
             client = shared(self.hass).client
             return await async_with_transport(self.hass, profile, client), {}
         except TlsError as err:
-            return profile, {err.field: err.key}
+            return None, {err.field: err.key}
 
     async def _async_test_request(self, profile: Profile) -> tuple[str, dict[str, str]]:
         """Send a GET to the base URL; return the status line and form errors.
@@ -502,16 +617,20 @@ class _SettingsFlow(ConfigEntryBaseFlow):
         return mask(status_line(result.status, result.reason), forms), errors
 
 
+async def _async_check_credentials(
+    hass: HomeAssistant, profile: Profile
+) -> dict[str, str]:
+    """Try a profile's new credentials on the server; return the form errors."""
+    if key := await async_client_error(hass, profile, shared(hass).client):
+        return {"base": key}
+    return {}
+
+
 class SceneHttpRequestConfigFlow(_SettingsFlow, ConfigFlow, domain=DOMAIN):
-    """Create a profile, or change its name and base URL."""
+    """Create a profile, change its name and base URL, or sign in again."""
 
     VERSION = 1
     MINOR_VERSION = 1
-
-    def __init__(self) -> None:
-        """Start with no profile data."""
-        super().__init__()
-        self._data: dict[str, Any] = {}
 
     @staticmethod
     @callback
@@ -561,13 +680,11 @@ class SceneHttpRequestConfigFlow(_SettingsFlow, ConfigFlow, domain=DOMAIN):
     async def async_step_settings(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the profile's headers, authentication and limits."""
-        return await self._async_settings_step(
-            "settings", user_input, data=self._data, stored={}, save=self._create
-        )
+        """Ask for the profile's headers, authentication type and limits."""
+        return await self._async_settings_step("settings", user_input)
 
     @callback
-    def _create(self, options: dict[str, Any]) -> ConfigFlowResult:
+    def _save(self, options: dict[str, Any]) -> ConfigFlowResult:
         """Create the profile, unless an equal one appeared meanwhile."""
         self._async_abort_duplicates(self._data)
         return self.async_create_entry(
@@ -597,6 +714,47 @@ class SceneHttpRequestConfigFlow(_SettingsFlow, ConfigFlow, domain=DOMAIN):
             description_placeholders={**IDENTITY_PLACEHOLDERS, CONF_NAME: entry.title},
         )
 
+    async def async_step_reauth(
+        self,
+        entry_data: Mapping[str, Any],  # noqa: ARG002
+    ) -> ConfigFlowResult:
+        """Start when the server refused a profile's stored credentials."""
+        entry = self._get_reauth_entry()
+        self._data = entry.data
+        self._stored = entry.options
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the refused credentials again, try them, then save and reload."""
+        entry = self._get_reauth_entry()
+        auth_type = str(self._stored.get(CONF_AUTH_TYPE) or AUTH_NONE)
+        if (fields := REAUTH_FIELDS.get(auth_type)) is None:
+            return self.async_abort(reason="reauth_not_supported")
+        errors: dict[str, str] = {}
+        suggested = _without_secrets(self._stored)
+        if user_input is not None:
+            credentials = _credential_options(
+                fields, user_input, self._secrets(user_input)
+            )
+            options = {**self._stored, **credentials}
+            profile, found = await self._async_profile(options)
+            errors = _form_errors(found, fields)
+            if profile is not None and not errors:
+                errors = await _async_check_credentials(self.hass, profile)
+            if not errors:
+                return self.async_update_reload_and_abort(entry, options=options)
+            suggested = _without_secrets(user_input)
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=self.add_suggested_values_to_schema(
+                _reauth_schema(auth_type), suggested
+            ),
+            errors=errors,
+            description_placeholders={CONF_NAME: entry.title},
+        )
+
 
 class SceneHttpRequestOptionsFlow(_SettingsFlow, OptionsFlowWithReload):
     """Edit a profile's headers, authentication and limits."""
@@ -605,13 +763,9 @@ class SceneHttpRequestOptionsFlow(_SettingsFlow, OptionsFlowWithReload):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show the settings form filled with the stored options."""
-        return await self._async_settings_step(
-            "init",
-            user_input,
-            data=self.config_entry.data,
-            stored=self.config_entry.options,
-            save=self._save,
-        )
+        self._data = self.config_entry.data
+        self._stored = self.config_entry.options
+        return await self._async_settings_step("init", user_input)
 
     @callback
     def _save(self, options: dict[str, Any]) -> ConfigFlowResult:

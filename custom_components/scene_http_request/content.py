@@ -67,6 +67,9 @@ _JSON_TYPES = frozenset({"application/json", "text/json"})
 # The bytes that nest JSON, and those that delimit its strings (kept to skip them).
 _NOT_STRUCTURE = bytes(range(256)).translate(None, b'[]{}"\\')
 _OPENERS = bytes.maketrans(b"{}", b"[]")
+# JSON with more arrays and objects comes back as text: orjson would hold the GIL
+# (and so the event loop) about 20 ms for these (docs/performance.md).
+MAX_JSON_CONTAINERS = 131_072
 _STRING = re.compile(rb'"[^"]*"')
 _STEP = bytes.maketrans(b"[]", b"\x01\xff")  # +1 and -1 as signed bytes
 _BINARY_PREFIXES = ("image/", "audio/", "video/", "font/")
@@ -118,10 +121,10 @@ def decode_content(
 ) -> tuple[Any, str | None]:
     """Return (content, content_encoding) for a body; never raises.
 
-    JSON types come back parsed (text if parsing fails or the JSON nests deeper
-    than MAX_JSON_DEPTH), textual types as text, binary types and undecodable bytes
-    as base64. An empty body gives None. charset must come from
-    parse_content_type (a known text encoding, or None).
+    JSON types come back parsed (text if parsing fails, or the JSON nests deeper
+    than MAX_JSON_DEPTH or holds more than MAX_JSON_CONTAINERS), textual types as
+    text, binary types and undecodable bytes as base64. An empty body gives None.
+    charset must come from parse_content_type (a known text encoding, or None).
 
     Big bodies are worked on a slice at a time: in the executor, the event loop
     gets the GIL back between slices.
@@ -136,7 +139,7 @@ def decode_content(
         if charset is not None and charset not in _UTF8:
             text = _decode_text(body, charset)
             source = None if text is None else text.encode()
-        if source is not None and not _too_deep(source):
+        if source is not None and not _too_big_a_tree(source):
             try:
                 return _loads(source), None
             except ValueError:
@@ -153,11 +156,11 @@ def decode_content(
 
 
 def _loads(source: bytes) -> Any:
-    """Parse JSON with the cyclic GC held off for that one call.
+    """Parse JSON with the cyclic GC held off.
 
-    orjson holds the GIL for the whole parse, so no other thread runs meanwhile;
-    the GC, set off every 2000 new containers, ran inside that hold again and
-    again (40 % of it for 1 MiB of tiny lists). It runs once afterwards instead.
+    The GC, set off every 2,000 new containers, ran inside orjson's hold of the GIL
+    again and again (40 % of it for 1 MiB of tiny lists). It is held off, then the
+    young containers are collected at once, in a GIL hold of their own.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -166,6 +169,20 @@ def _loads(source: bytes) -> Any:
     finally:
         if enabled:
             gc.enable()
+            gc.collect(0)
+
+
+def _too_big_a_tree(source: bytes) -> bool:
+    """Return whether JSON has too many containers, or nests too deep, to parse.
+
+    orjson holds the GIL for the whole parse, about 0.14 us per array or object:
+    more than MAX_JSON_CONTAINERS would keep the event loop waiting past its
+    budget. Nesting deeper than MAX_JSON_DEPTH is more than HA's encoder writes.
+    """
+    containers = source.count(b"[") + source.count(b"{")
+    return containers > MAX_JSON_CONTAINERS or (
+        containers > MAX_JSON_DEPTH and _too_deep(source)
+    )
 
 
 def is_json(content_type: str | None) -> bool:
@@ -178,8 +195,6 @@ def _too_deep(source: bytes) -> bool:
 
     Strings are skipped, escapes first; for valid JSON the result is exact.
     """
-    if source.count(b"[") + source.count(b"{") <= MAX_JSON_DEPTH:
-        return False
     structure = source.translate(_OPENERS, _NOT_STRUCTURE)
     if b"\\" in structure:
         structure = structure.replace(b"\\\\", b"").replace(b'\\"', b"")

@@ -11,7 +11,9 @@ token host and status only.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from http import HTTPStatus
 import json
 import logging
 import math
@@ -37,6 +39,8 @@ _MAX_LIFETIME_DIGITS = 18
 _MAX_JSON_INT_DIGITS = 4000
 _MAX_TOKEN_RESPONSE = 64 * 1024
 _FORM = "application/x-www-form-urlencoded"
+# The token endpoint's error codes that refuse the client's ID or secret.
+_REFUSALS = frozenset({"invalid_client", "unauthorized_client"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,11 +71,21 @@ class ClientCredentials:
     """Fetches, caches and renews one profile's token."""
 
     def __init__(
-        self, client: HttpClient, settings: OAuthSettings, template: Request
+        self,
+        client: HttpClient,
+        settings: OAuthSettings,
+        template: Request,
+        *,
+        on_refused: Callable[[], None] | None = None,
     ) -> None:
-        """Bind to a client; template holds the transport values and limits."""
+        """Bind to a client; template holds the transport values and limits.
+
+        on_refused is called when the token endpoint refuses the client itself
+        (its ID or secret); the fetch still fails with oauth_failed.
+        """
         self._client = client
         self._settings = settings
+        self._on_refused = on_refused
         self._request = replace(
             template,
             method="POST",
@@ -122,6 +136,10 @@ class ClientCredentials:
         except RequestError as err:
             raise _failed(host, str(err.translation_key)) from None
         if response.status != 200:  # noqa: PLR2004
+            if self._on_refused is not None and _refused(
+                response.status, response.body
+            ):
+                self._on_refused()
             raise _failed(host, f"HTTP {response.status}")
         token, lifetime = _parse_token(response.body)
         if token is None:
@@ -135,6 +153,24 @@ class ClientCredentials:
 
 def _failed(host: str, status: str) -> RequestError:
     return RequestError("oauth_failed", host, status=status)
+
+
+def _refused(status: int, body: bytes) -> bool:
+    """Return whether a token endpoint's error answer refuses the client (RFC 6749).
+
+    That is a 401, or a 400 whose JSON error is invalid_client or
+    unauthorized_client; other errors (a bad scope, a server fault) are not.
+    """
+    if status == HTTPStatus.UNAUTHORIZED:
+        return True
+    if status != HTTPStatus.BAD_REQUEST:
+        return False
+    try:
+        data: Any = json.loads(body)
+    except ValueError, RecursionError:
+        return False
+    error = data.get("error") if isinstance(data, dict) else None
+    return isinstance(error, str) and error in _REFUSALS
 
 
 def _parse_token(body: bytes) -> tuple[str | None, float | None]:

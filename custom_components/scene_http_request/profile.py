@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 
@@ -17,10 +17,10 @@ from homeassistant.const import (
     CONF_USERNAME,
     CONF_VERIFY_SSL,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from yarl import URL
 
-from .client import NO_ROUTE, HttpClient, Request, Route
+from .client import NO_ROUTE, HttpClient, Request, RequestError, Route
 from .const import (
     AUTH_API_KEY_QUERY,
     AUTH_BASIC,
@@ -92,8 +92,33 @@ SECRET_OPTIONS: Final = frozenset(
 ACCOUNT_OPTIONS: Final = frozenset({CONF_USERNAME, CONF_CLIENT_ID, CONF_PROXY_USERNAME})
 
 
+# A pasted PEM text longer than this is refused: parsing it holds the GIL (a 2 MiB
+# CA bundle stalls the event loop for ~130 ms at every setup, even in the executor).
+MAX_PEM_LENGTH: Final = 256 * 1024
+# The field named when a stored value fails in an unforeseen way.
+_UNEXPECTED: Final = "options"
+
+
 class InvalidProfileError(ValueError):
-    """Stored profile data that cannot be used."""
+    """Stored profile data that cannot be used.
+
+    str(err) names the first field at fault. errors maps every field found at
+    fault to its reason, a form error key (config.error in the translations), so
+    a form shows them all at once.
+    """
+
+    def __init__(
+        self,
+        field: str,
+        key: str = "invalid_value",
+        *,
+        errors: Mapping[str, str] | None = None,
+    ) -> None:
+        """Name the field at fault and why (or every field, with errors)."""
+        super().__init__(field)
+        self.field = field
+        self.key = key
+        self.errors: dict[str, str] = dict(errors) if errors else {field: key}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -195,26 +220,35 @@ class Profile:
 def profile_from_entry(
     entry_id: str, title: str, data: Mapping[str, Any], options: Mapping[str, Any]
 ) -> Profile:
-    """Build a Profile from stored entry data, or raise InvalidProfileError."""
+    """Build a Profile from stored entry data, or raise InvalidProfileError.
+
+    Every rule of a profile's stored data lives here: the flows build the options
+    they would store and call this, so setup and forms apply the same checks. The
+    error lists every field at fault.
+    """
+    errors: dict[str, str] = {}
     try:
-        base_url = _stored_base_url(data.get(CONF_BASE_URL))
-        headers = _stored_headers(options.get(CONF_HEADERS))
-        auth_type, username, password, token = _stored_credentials(options)
-        query = _stored_query(options) if auth_type == AUTH_API_KEY_QUERY else None
-        oauth = _stored_oauth(options) if auth_type == AUTH_OAUTH2 else None
-        timeout = stored_number(options, CONF_TIMEOUT, MIN_TIMEOUT, MAX_TIMEOUT)
-        size = stored_number(
-            options, CONF_MAX_RESPONSE_SIZE, 1, MAX_RESPONSE_SIZE_LIMIT
+        base_url = _stored_base_url(data.get(CONF_BASE_URL), errors)
+        headers = _stored_headers(options.get(CONF_HEADERS), errors)
+        auth_type, username, password, token = _stored_credentials(options, errors)
+        query = (
+            _stored_query(options, errors) if auth_type == AUTH_API_KEY_QUERY else None
+        )
+        oauth = _stored_oauth(options, errors) if auth_type == AUTH_OAUTH2 else None
+        timeout = _number(options, CONF_TIMEOUT, MIN_TIMEOUT, MAX_TIMEOUT, errors)
+        size = _number(
+            options, CONF_MAX_RESPONSE_SIZE, 1, MAX_RESPONSE_SIZE_LIMIT, errors
         )
         verify_ssl = options.get(CONF_VERIFY_SSL)
         if verify_ssl is not None and not isinstance(verify_ssl, bool):
-            raise InvalidProfileError(CONF_VERIFY_SSL)
-        tls = _stored_tls(options)
-        proxy, proxy_auth = _stored_proxy(options)
-    except (TypeError, ValueError, AttributeError) as err:
-        if isinstance(err, InvalidProfileError):
-            raise
-        raise InvalidProfileError(str(err)) from None
+            _flag(errors, CONF_VERIFY_SSL, "invalid_value")
+        tls = _stored_tls(options, errors)
+        proxy, proxy_auth = _stored_proxy(options, errors)
+    except TypeError, ValueError, AttributeError:
+        _flag(errors, _UNEXPECTED, "invalid_value")
+    if errors:
+        field, key = next(iter(errors.items()))
+        raise InvalidProfileError(field, key, errors=errors)
     return Profile(
         entry_id=entry_id,
         title=title,
@@ -250,15 +284,65 @@ async def async_with_transport(
     transport = _route_of(profile)
     source = None
     if profile.oauth is not None:
-        source = _token_source(client, profile, profile.oauth, transport)
+        source = _token_source(hass, client, profile, profile.oauth, transport)
     route = replace(transport, scoped_query=profile.query, token_source=source)
     return replace(profile, token_source=source, route=route)
 
 
-def _token_source(
-    client: HttpClient, profile: Profile, settings: OAuthSettings, transport: Route
+async def async_client_error(
+    hass: HomeAssistant, profile: Profile, client: HttpClient
+) -> str | None:
+    """Ask the token endpoint for a token with the profile's OAuth2 client.
+
+    The profile comes from async_with_transport: the request uses its TLS and
+    proxy. Return None when a token comes back, invalid_client when the endpoint
+    refuses the client, else token_failed.
+    """
+    if profile.oauth is None:
+        return None
+    refused: list[bool] = []
+    source = _token_source(
+        hass,
+        client,
+        profile,
+        profile.oauth,
+        _route_of(profile),
+        on_refused=lambda: refused.append(True),
+    )
+    try:
+        await source.async_token()
+    except RequestError:
+        return "invalid_client" if refused else "token_failed"
+    return None
+
+
+def _reauth_starter(hass: HomeAssistant, entry_id: str) -> Callable[[], None] | None:
+    """Return what starts the reauth flow of a loaded profile's entry."""
+    if not entry_id:  # a profile built by a flow, not set up
+        return None
+
+    @callback
+    def start() -> None:
+        if (entry := hass.config_entries.async_get_entry(entry_id)) is not None:
+            entry.async_start_reauth(hass)
+
+    return start
+
+
+def _token_source(  # noqa: PLR0913 - the parts of one token source
+    hass: HomeAssistant,
+    client: HttpClient,
+    profile: Profile,
+    settings: OAuthSettings,
+    transport: Route,
+    *,
+    on_refused: Callable[[], None] | None = None,
 ) -> ClientCredentials:
-    """Return the token source; its requests use the profile's TLS and proxy."""
+    """Return the token source; its requests use the profile's TLS and proxy.
+
+    When the endpoint refuses the client, on_refused is called; by default
+    that starts the entry's reauth flow (HA starts one per entry at most).
+    """
     verify = DEFAULT_VERIFY_SSL if profile.verify_ssl is None else profile.verify_ssl
     template = Request(
         method="POST",
@@ -271,7 +355,9 @@ def _token_source(
         retries=0,
         max_response_size=DEFAULT_MAX_RESPONSE_SIZE,
     )
-    return ClientCredentials(client, settings, template)
+    if on_refused is None:
+        on_refused = _reauth_starter(hass, profile.entry_id)
+    return ClientCredentials(client, settings, template, on_refused=on_refused)
 
 
 def _route_of(profile: Profile) -> Route:
@@ -288,43 +374,59 @@ def _route_of(profile: Profile) -> Route:
     )
 
 
-def _stored_oauth(options: Mapping[str, Any]) -> OAuthSettings:
-    """Return the OAuth2 client credentials settings."""
+def _flag(errors: dict[str, str], field: str, key: str) -> None:
+    """Record why field can't be used (its first reason wins)."""
+    errors.setdefault(field, key)
+
+
+def _stored_oauth(
+    options: Mapping[str, Any], errors: dict[str, str]
+) -> OAuthSettings | None:
+    """Return the OAuth2 client credentials settings (None if they can't be used)."""
     try:
         token_url = check_http_url(parse_url(str(options.get(CONF_TOKEN_URL) or "")))
     except UrlError:
-        raise InvalidProfileError(CONF_TOKEN_URL) from None
+        _flag(errors, CONF_TOKEN_URL, "invalid_token_url")
+        token_url = None
     texts: dict[str, str] = {}
     for key in (CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_SCOPE, CONF_AUDIENCE):
         value = options.get(key) or ""
-        if not isinstance(value, str) or not is_encodable(value):
-            raise InvalidProfileError(key)
-        texts[key] = value
-    for key in (CONF_CLIENT_ID, CONF_CLIENT_SECRET):
-        if not texts[key]:
-            raise InvalidProfileError(key)
+        if not isinstance(value, str):
+            _flag(errors, key, "invalid_value")
+        elif not is_encodable(value):
+            _flag(errors, key, "invalid_text")
+        elif not value and key in (CONF_CLIENT_ID, CONF_CLIENT_SECRET):
+            _flag(errors, key, f"{key}_required")
+        else:
+            texts[key] = value
+    if token_url is None or len(texts) < 4:  # noqa: PLR2004 - the four texts above
+        return None
     return OAuthSettings(token_url=token_url, **texts)
 
 
 _TLS_TEXTS = (CONF_CA_PEM, CONF_CLIENT_CERT_PEM, CONF_CLIENT_KEY_PEM)
 
 
-def _stored_tls(options: Mapping[str, Any]) -> TlsSettings:
-    """Return the TLS settings; PEM texts are checked when contexts are built."""
+def _stored_tls(options: Mapping[str, Any], errors: dict[str, str]) -> TlsSettings:
+    """Return the TLS settings; PEM texts are parsed when contexts are built."""
     texts: dict[str, str] = {}
     for key in (*_TLS_TEXTS, CONF_CLIENT_KEY_PASSWORD):
         value = options.get(key) or ""
         if not isinstance(value, str):
-            raise InvalidProfileError(key)
-        texts[key] = value
+            _flag(errors, key, "invalid_value")
+        elif key in _TLS_TEXTS and len(value) > MAX_PEM_LENGTH:
+            _flag(errors, key, "pem_too_large")
+        else:
+            texts[key] = value
     legacy = options.get(CONF_LEGACY_CIPHERS, False)
     if not isinstance(legacy, bool):
-        raise InvalidProfileError(CONF_LEGACY_CIPHERS)
+        _flag(errors, CONF_LEGACY_CIPHERS, "invalid_value")
+        legacy = False
     return TlsSettings(**texts, legacy_ciphers=legacy)
 
 
 def _stored_proxy(
-    options: Mapping[str, Any],
+    options: Mapping[str, Any], errors: dict[str, str]
 ) -> tuple[URL | None, tuple[str, str] | None]:
     """Return the proxy URL and its credentials (a username is needed for them)."""
     raw = options.get(CONF_PROXY_URL)
@@ -332,76 +434,106 @@ def _stored_proxy(
         return None, None
     try:
         proxy = normalize_proxy_url(str(raw))
-    except ValueError:
-        raise InvalidProfileError(CONF_PROXY_URL) from None
+    except UrlError as err:
+        _flag(errors, CONF_PROXY_URL, err.key)
+        proxy = None
     username = options.get(CONF_PROXY_USERNAME) or ""
     password = options.get(CONF_PROXY_PASSWORD) or ""
-    if not isinstance(username, str) or ":" in username:
-        raise InvalidProfileError(CONF_PROXY_USERNAME)
-    if not is_header_value(username):
-        raise InvalidProfileError(CONF_PROXY_USERNAME)
+    if not isinstance(username, str) or not _is_username(username):
+        _flag(errors, CONF_PROXY_USERNAME, "invalid_proxy_username")
     if not isinstance(password, str) or not is_encodable(password):
-        raise InvalidProfileError(CONF_PROXY_PASSWORD)
-    return proxy, (username, password) if username else None
+        _flag(errors, CONF_PROXY_PASSWORD, "invalid_text")
+    return proxy, (str(username), str(password)) if username else None
 
 
-def _stored_base_url(raw: Any) -> URL | None:
+def _is_username(username: str) -> bool:
+    """Return whether a Basic, Digest or proxy username can be sent (no colon)."""
+    return ":" not in username and is_header_value(username)
+
+
+def _stored_base_url(raw: Any, errors: dict[str, str]) -> URL | None:
     if not raw:
         return None
     try:
         return normalize_base_url(str(raw))
-    except ValueError:
-        raise InvalidProfileError(CONF_BASE_URL) from None
+    except UrlError as err:
+        _flag(errors, CONF_BASE_URL, err.key)
+        return None
 
 
-def _stored_credentials(options: Mapping[str, Any]) -> tuple[str, str, str, str]:
+def _stored_credentials(
+    options: Mapping[str, Any], errors: dict[str, str]
+) -> tuple[str, str, str, str]:
     """Return auth type, username, password and token, checked together."""
     auth_type = str(options.get(CONF_AUTH_TYPE) or AUTH_NONE)
     if auth_type not in AUTH_TYPES:
-        raise InvalidProfileError(CONF_AUTH_TYPE)
+        _flag(errors, CONF_AUTH_TYPE, "invalid_value")
     username = str(options.get(CONF_USERNAME) or "")
     password = str(options.get(CONF_PASSWORD) or "")
     token = str(options.get(CONF_TOKEN) or "")
     if auth_type in (AUTH_BASIC, AUTH_DIGEST) and not username:
-        raise InvalidProfileError(CONF_USERNAME)
-    if ":" in username or not is_header_value(username):
-        raise InvalidProfileError(CONF_USERNAME)
+        _flag(errors, CONF_USERNAME, "username_required")
+    elif not _is_username(username):
+        _flag(errors, CONF_USERNAME, "invalid_username")
     if auth_type == AUTH_BEARER and not token:
-        raise InvalidProfileError(CONF_TOKEN)
-    if not is_header_value(token):
-        raise InvalidProfileError(CONF_TOKEN)
+        _flag(errors, CONF_TOKEN, "token_required")
+    elif not is_header_value(token):
+        _flag(errors, CONF_TOKEN, "invalid_token")
     return auth_type, username, password, token
 
 
-def _stored_query(options: Mapping[str, Any]) -> tuple[str, str]:
+def _stored_query(
+    options: Mapping[str, Any], errors: dict[str, str]
+) -> tuple[str, str] | None:
     """Return the API key query parameter's name and value."""
     name = options.get(CONF_QUERY_NAME)
     value = options.get(CONF_QUERY_VALUE)
     if not isinstance(name, str) or not name or not is_encodable(name):
-        raise InvalidProfileError(CONF_QUERY_NAME)
+        _flag(errors, CONF_QUERY_NAME, "query_name_required")
     if not isinstance(value, str) or not value or not is_encodable(value):
-        raise InvalidProfileError(CONF_QUERY_VALUE)
-    return (name, value)
+        _flag(errors, CONF_QUERY_VALUE, "query_value_required")
+    if isinstance(name, str) and isinstance(value, str):
+        return (name, value)
+    return None
 
 
-def _stored_headers(raw: Any) -> tuple[tuple[str, str], ...]:
+def _stored_headers(raw: Any, errors: dict[str, str]) -> tuple[tuple[str, str], ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list | tuple):
-        raise InvalidProfileError(CONF_HEADERS)
-    return tuple(_stored_header(item) for item in raw)
+        _flag(errors, CONF_HEADERS, "invalid_header")
+        return ()
+    headers = tuple(header for item in raw if (header := _stored_header(item)))
+    if len(headers) != len(raw):
+        _flag(errors, CONF_HEADERS, "invalid_header")
+    return headers
 
 
-def _stored_header(item: Any) -> tuple[str, str]:
+def _stored_header(item: Any) -> tuple[str, str] | None:
     if not isinstance(item, Mapping):
-        raise InvalidProfileError(CONF_HEADERS)
+        return None
     name = item.get(CONF_HEADER_NAME)
     value = item.get(CONF_HEADER_VALUE)
     if not isinstance(name, str) or not isinstance(value, str):
-        raise InvalidProfileError(CONF_HEADERS)
+        return None
     if not is_allowed_header(name, value):
-        raise InvalidProfileError(CONF_HEADERS)
+        return None
     return (name, value)
+
+
+def _number(
+    options: Mapping[str, Any],
+    key: str,
+    low: float,
+    high: float,
+    errors: dict[str, str],
+) -> float | None:
+    """Return stored_number's answer, or None with the field flagged."""
+    try:
+        return stored_number(options, key, low, high)
+    except InvalidProfileError:
+        _flag(errors, key, "invalid_value")
+        return None
 
 
 def stored_number(

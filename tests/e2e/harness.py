@@ -601,6 +601,48 @@ def only_fields(step: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str,
     return {key: value for key, value in values.items() if key in names}
 
 
+def form_input(step: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Shape flat values like a form step: its fields, sections' fields nested."""
+    data: dict[str, Any] = {}
+    for field in step.get("data_schema") or ():
+        name = field["name"]
+        if field.get("type") == "expandable":
+            inner = {
+                key: values[key]
+                for key in (item["name"] for item in field["schema"])
+                if key in values
+            }
+            if inner:
+                data[name] = inner
+        elif name in values:
+            data[name] = values[name]
+    return data
+
+
+async def complete_settings(
+    client: HassClient,
+    step: Mapping[str, Any],
+    values: Mapping[str, Any],
+    *,
+    kind: str = "config",
+) -> dict[str, Any]:
+    """Submit flat profile settings through the settings and credentials steps.
+
+    Returns the first answer that is not a clean form of those steps (the entry
+    created, or a form with errors).
+    """
+    result = dict(step)
+    while (
+        result.get("type") == "form"
+        and result.get("step_id") in ("settings", "init", "credentials")
+        and not result.get("errors")
+    ):
+        result = await flow_step(
+            client, result["flow_id"], form_input(result, values), kind=kind
+        )
+    return result
+
+
 async def start_flow(client: HassClient, handler: str) -> dict[str, Any]:
     """Start a config flow the way the "Add integration" dialog does."""
     return dict(
@@ -633,7 +675,10 @@ async def create_profile(
     base_url: str,
     settings: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """Create a profile through the user and settings steps; return create_entry."""
+    """Create a profile through the user, settings and credentials steps.
+
+    settings is flat (no sections); returns the create_entry answer.
+    """
     step = await start_flow(client, DOMAIN)
     if step.get("type") != "form":
         msg = f"unexpected first step: {step}"
@@ -641,8 +686,7 @@ async def create_profile(
     step = await flow_step(
         client, step["flow_id"], only_fields(step, {"name": name, "base_url": base_url})
     )
-    if step.get("type") == "form":
-        step = await flow_step(client, step["flow_id"], only_fields(step, settings))
+    step = await complete_settings(client, step, settings)
     if step.get("type") != "create_entry":
         msg = f"profile {name!r} was not created: {step}"
         raise HarnessError(msg)

@@ -287,9 +287,14 @@ async def test_options_flow_changes_headers_without_restart(
         field["name"]: field.get("description", {}).get("suggested_value")
         for field in step["data_schema"]
     }
-    # The stored token never goes back to the browser.
-    assert suggested.get("token") in (None, "")
     assert suggested["headers"] == [{"name": "X-Profile", "value": "profile-1"}]
+    assert [field["name"] for field in step["data_schema"]] == [
+        "headers",
+        "auth_type",
+        "connection",
+        "tls",
+        "proxy",
+    ]
     step = await flow_step(
         hass.client,
         step["flow_id"],
@@ -299,10 +304,20 @@ async def test_options_flow_changes_headers_without_restart(
                 {"name": "X-Added", "value": "yes"},
             ],
             "auth_type": "bearer",
-            "verify_ssl": True,
-            "test_request": False,
+            "connection": {"verify_ssl": True},
         },
         kind="options",
+    )
+    assert step["type"] == "form"
+    assert step["step_id"] == "credentials"
+    assert [field["name"] for field in step["data_schema"]] == [
+        "token",
+        "test_request",
+    ]
+    # The stored token never goes back to the browser.
+    assert "suggested_value" not in step["data_schema"][0].get("description", {})
+    step = await flow_step(
+        hass.client, step["flow_id"], {"test_request": False}, kind="options"
     )
     assert step["type"] == "create_entry"
     entries = await hass.client.entries()

@@ -1,7 +1,9 @@
 """The real frontend in headless Chromium, in English and in French.
 
-Add a profile through Settings > Devices & services > Add integration (with one
-default header, entered in the header editor), open its options, then perform
+Add a profile through Settings > Devices & services > Add integration (one
+default header entered in the header editor, each folded settings section opened,
+Basic credentials on the credentials step), open its options and go on to the
+OAuth2 credentials step without saving, then perform
 scene_http_request.send in Developer tools > Actions against the local server and
 read the response on the page. Screenshots of every form go to
 artifacts/screenshots/<lang>/ (git-ignored) for a person to look at.
@@ -9,6 +11,7 @@ artifacts/screenshots/<lang>/ (git-ignored) for a person to look at.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 import json
@@ -41,34 +44,31 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LOCALES = {"en": "en-US", "fr": "fr-FR"}
-SETTINGS_FIELDS = [
-    "headers",
-    "auth_type",
-    "username",
-    "password",
-    "token",
+# The settings step: headers, authentication type, then folded sections.
+SETTINGS_FIELDS = ["headers", "auth_type", "test_request"]
+SECTIONS = {
+    "connection": ["timeout", "verify_ssl", "max_response_size"],
+    "tls": [
+        "ca_pem",
+        "client_cert_pem",
+        "client_key_pem",
+        "client_key_password",
+        "legacy_ciphers",
+    ],
+    "proxy": ["proxy_url", "proxy_username", "proxy_password"],
+}
+# Each section is unfolded and shown in its own screenshot.
+SECTION_SHOTS = {"connection": "02c", "tls": "02d", "proxy": "02e"}
+BASIC_FIELDS = ["username", "password", "test_request"]
+OAUTH_FIELDS = [
     "token_url",
     "client_id",
     "client_secret",
     "scope",
     "audience",
-    "query_name",
-    "query_value",
-    "timeout",
-    "verify_ssl",
-    "ca_pem",
-    "client_cert_pem",
-    "client_key_pem",
-    "client_key_password",
-    "legacy_ciphers",
-    "proxy_url",
-    "proxy_username",
-    "proxy_password",
-    "max_response_size",
     "test_request",
 ]
-# Settings form screenshots, each scrolled to one of these fields.
-SETTINGS_SHOTS = {"token_url": "02c", "ca_pem": "02d", "proxy_url": "02e"}
+BASIC_USER = "browser"
 MAIN_ACTION_FIELDS = ["url", "method", "config_entry_id", "headers", "params"]
 ADVANCED_ACTION_FIELDS = [
     "timeout",
@@ -139,7 +139,8 @@ class Ui:
 
     async def shot_bottom(self, scope: Locator, name: str) -> None:
         """Scroll the last field of a long form into view, then take a screenshot."""
-        await scope.locator("ha-selector").last.scroll_into_view_if_needed()
+        last = scope.locator("ha-selector").filter(visible=True).last
+        await last.scroll_into_view_if_needed()
         await self.shot(name)
 
     async def expect_texts(self, scope: Locator, texts: list[str]) -> None:
@@ -156,6 +157,47 @@ class Ui:
         labels = step_strings.get("data", {})
         texts += [labels[field] for field in fields if field in labels]
         return texts
+
+    def section_texts(self, flow: str, step: str, name: str) -> list[str]:
+        """Return the translated name and field labels of a settings section."""
+        texts = self.strings[flow]["step"][step]["sections"][name]
+        return [texts["name"], *(texts["data"][field] for field in SECTIONS[name])]
+
+    def auth_label(self, auth_type: str) -> str:
+        """Return the translated name of an authentication type."""
+        return str(self.strings["selector"]["auth_type"]["options"][auth_type])
+
+    async def choose_auth(self, dialog: Locator, auth_type: str) -> None:
+        """Pick an authentication type in the settings step's dropdown."""
+        await dialog.locator("ha-selector-select ha-picker-field").first.click()
+        label = self.auth_label(auth_type)
+        await dialog.locator("ha-dropdown-item", has_text=label).first.click()
+        await dialog.locator(
+            "ha-selector-select ha-picker-field", has_text=label
+        ).first.wait_for(timeout=TIMEOUT_MS)
+
+    async def check_settings_step(self, dialog: Locator, flow: str, step: str) -> None:
+        """The settings step shows its fields and the folded sections' names."""
+        texts = self.step_texts(flow, step, SETTINGS_FIELDS[:2])
+        sections = self.strings[flow]["step"][step]["sections"]
+        await self.expect_texts(
+            dialog, texts + [sections[name]["name"] for name in SECTIONS]
+        )
+        # Folded: each section's panel is closed, its fields hidden.
+        for name in SECTIONS:
+            panel = self.panel(dialog, flow, step, name)
+            assert await panel.evaluate("element => element.expanded") is False
+            assert not await panel.locator("ha-selector").first.is_visible()
+
+    def panel(self, dialog: Locator, flow: str, step: str, name: str) -> Locator:
+        """Return the expansion panel of a settings section (they come in order)."""
+        del flow, step  # the same panels in the config and options flows
+        index = list(SECTIONS).index(name)
+        return (
+            dialog.locator("ha-form-expandable")
+            .nth(index)
+            .locator("ha-expansion-panel")
+        )
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -214,16 +256,38 @@ async def add_profile(ui: Ui, base_url: str, name: str, profile_url: str) -> Non
         "button", name=re.compile(f"^({text['submit']}|{text['next']})$")
     ).click()
 
+    await settings_step(ui, dialog)
+    await credentials_step(ui, dialog)
+
+
+async def settings_step(ui: Ui, dialog: Locator) -> None:
+    """Open each section, show an error in one, add a header, pick Basic."""
+    page, text = ui.page, ui.frontend
     headers = dialog.locator("ha-selector-object")
     await headers.wait_for(timeout=TIMEOUT_MS)
-    await ui.expect_texts(dialog, ui.step_texts("config", "settings", SETTINGS_FIELDS))
+    await ui.check_settings_step(dialog, "config", "settings")
     await ui.shot("02-config-settings")
     await ui.shot_bottom(dialog, "02b-config-settings-bottom")
-    for field, number in SETTINGS_SHOTS.items():
-        # The form shows one ha-selector per field, in the schema's order.
-        selector = dialog.locator("ha-selector").nth(SETTINGS_FIELDS.index(field))
-        await selector.evaluate("element => element.scrollIntoView({block: 'start'})")
-        await ui.shot(f"{number}-config-settings-{field}")
+    sections = ui.strings["config"]["step"]["settings"]["sections"]
+    for key, number in SECTION_SHOTS.items():
+        panel = ui.panel(dialog, "config", "settings", key)
+        await panel.get_by_text(sections[key]["name"], exact=True).first.click()
+        await ui.expect_texts(panel, ui.section_texts("config", "settings", key))
+        assert await panel.evaluate("element => element.expanded") is True
+        assert await panel.locator("ha-selector").first.is_visible()
+        await panel.evaluate("element => element.scrollIntoView({block: 'start'})")
+        await ui.shot(f"{number}-config-settings-{key}")
+    # An error inside a section shows above it, and the section stays open.
+    await dialog.locator('input[name="proxy_url"]').fill("http://proxy.lan/path")
+    await dialog.get_by_role("button", name=exact(text["submit"])).click()
+    message = ui.strings["config"]["error"]["invalid_proxy_url"].split("`")[0]
+    alert = dialog.locator("ha-alert", has_text=message.strip())
+    await alert.wait_for(timeout=TIMEOUT_MS)
+    proxy = ui.panel(dialog, "config", "settings", "proxy")
+    assert await proxy.evaluate("element => element.expanded") is True
+    await alert.scroll_into_view_if_needed()
+    await ui.shot("02f-config-settings-section-error")
+    await dialog.locator('input[name="proxy_url"]').fill("")
     await dialog.locator("ha-selector").first.scroll_into_view_if_needed()
 
     # The header editor: "Add" opens a small form with the header's name and value.
@@ -239,11 +303,25 @@ async def add_profile(ui: Ui, base_url: str, name: str, profile_url: str) -> Non
     await editor.locator('input[name="value"]').fill(ui.lang)
     await editor.get_by_role("button", name=exact(text["add"])).click()
     await headers.get_by_text("X-Browser").first.wait_for(timeout=TIMEOUT_MS)
+    await ui.choose_auth(dialog, "basic")
     await ui.shot("04-config-settings-with-header")
 
+
+async def credentials_step(ui: Ui, dialog: Locator) -> None:
+    """Basic: the credentials step asks for a username and a password only."""
+    text = ui.frontend
+    await dialog.get_by_role(
+        "button", name=re.compile(f"^({text['submit']}|{text['next']})$")
+    ).click()
+    await dialog.locator('input[name="username"]').wait_for(timeout=TIMEOUT_MS)
+    await ui.expect_texts(dialog, ui.step_texts("config", "credentials", BASIC_FIELDS))
+    assert await dialog.locator('[name="token"]').count() == 0
+    await ui.shot("05-config-credentials-basic")
+    await dialog.locator('input[name="username"]').fill(BASIC_USER)
+    await dialog.locator('input[name="password"]').fill(ui.lang)
     await dialog.get_by_role("button", name=exact(text["submit"])).click()
     await dialog.locator("step-flow-create-entry").wait_for(timeout=TIMEOUT_MS)
-    await ui.shot("05-config-created")
+    await ui.shot("05b-config-created")
     await dialog.get_by_role("button", name=exact(text["finish"])).click()
 
 
@@ -258,11 +336,21 @@ async def open_options(ui: Ui, base_url: str, name: str) -> None:
     dialog = page.locator("dialog-data-entry-flow")
     headers = dialog.locator("ha-selector-object")
     await headers.get_by_text("X-Browser").first.wait_for(timeout=TIMEOUT_MS)
-    await ui.expect_texts(dialog, ui.step_texts("options", "init", SETTINGS_FIELDS))
+    await ui.check_settings_step(dialog, "options", "init")
     await ui.shot("07-options-init")
-    await ui.shot_bottom(dialog, "07b-options-init-bottom")
-    await page.keyboard.press("Escape")
-    await dialog.locator("ha-selector-object").wait_for(
+    # OAuth2: the credentials step asks for the token endpoint and the client.
+    await ui.choose_auth(dialog, "oauth2_client_credentials")
+    await dialog.get_by_role(
+        "button", name=re.compile(f"^({text['submit']}|{text['next']})$")
+    ).click()
+    await dialog.locator('input[name="token_url"]').wait_for(timeout=TIMEOUT_MS)
+    await ui.expect_texts(dialog, ui.step_texts("options", "credentials", OAUTH_FIELDS))
+    assert await dialog.locator('[name="username"]').count() == 0
+    await ui.shot("07b-options-credentials-oauth2")
+    # Leave without saving: the profile keeps Basic.
+    # (Escape does not close a flow that went past its first step.)
+    await dialog.locator('ha-icon-button[data-dialog="close"]').first.click()
+    await dialog.locator('input[name="token_url"]').wait_for(
         state="detached", timeout=TIMEOUT_MS
     )
 
@@ -371,10 +459,12 @@ async def test_profile_and_action_in_the_ui(
         assert received.path == f"/{lang}/from/browser"
         assert received.headers["x-browser"] == lang
         assert received.headers["x-call"] == "browser"
+        basic = base64.b64encode(f"{BASIC_USER}:{lang}".encode()).decode()
+        assert received.headers["authorization"] == f"Basic {basic}"
         assert received.json() == {"lang": lang}
         assert "status: 200" in shown
         assert f"profile: {name}" in shown
-        assert len(ui.seen) == 13 + len(SETTINGS_SHOTS)
+        assert len(ui.seen) == 15 + len(SECTION_SHOTS)
     finally:
         await context.close()
 
