@@ -70,15 +70,17 @@ DEMO_REQUEST = {
     "method": "POST",
     "url": DEMO_WEBHOOK_ID,
     "body_type": "json",
+    # tojson quotes and escapes each value: any `who` keeps the body valid JSON.
     "body": (
-        '{"value1": "{{ who | default(\'Alice\') }}", '
-        '"value2": "{{ now().isoformat() }}"}'
+        "{\"value1\": {{ who | default('Alice') | tojson }}, "
+        '"value2": {{ now().isoformat() | tojson }}}'
     ),
-    "fail_on_http_error": True,
+    "advanced": {"fail_on_http_error": True},
     "try_it": False,
 }
-DEMO_BUTTON = "button.demo_left_home"
-DEMO_SENSOR = "sensor.demo_left_home_last_result"
+# Its own device is named after it; the button takes the device's name.
+DEMO_BUTTON = "button.left_home"
+DEMO_SENSOR = "sensor.left_home_last_result"
 
 
 def demo_dashboard_config(base_url: str) -> dict[str, Any]:
