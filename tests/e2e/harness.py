@@ -266,6 +266,50 @@ def prepare_config_dir(
     add_user(config_dir, username, password)
 
 
+def stored_profile(
+    entry_id: str,
+    title: str,
+    data: Mapping[str, Any],
+    options: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Return a profile as ``.storage/core.config_entries`` holds it."""
+    stamp = "2026-01-01T00:00:00+00:00"
+    return {
+        "created_at": stamp,
+        "data": dict(data),
+        "disabled_by": None,
+        "discovery_keys": {},
+        "domain": DOMAIN,
+        "entry_id": entry_id,
+        "minor_version": 1,
+        "modified_at": stamp,
+        "options": dict(options),
+        "pref_disable_new_entities": False,
+        "pref_disable_polling": False,
+        "source": "user",
+        "subentries": [],
+        "title": title,
+        "unique_id": None,
+        "version": 1,
+    }
+
+
+def config_entries_store(entries: Sequence[Mapping[str, Any]]) -> str:
+    """Return a ``.storage/core.config_entries`` file holding entries.
+
+    Written before Home Assistant starts, for states that the config flow can't
+    reach in a test (a client certificate that expires soon); Home Assistant
+    migrates a newer format and the integration's entry versions on start.
+    """
+    payload = {
+        "version": 1,
+        "minor_version": 5,  # the format of HA 2026.3 to 2026.11
+        "key": "core.config_entries",
+        "data": {"entries": [dict(entry) for entry in entries]},
+    }
+    return json.dumps(payload, indent=2)
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
     """Ask Linux to SIGTERM the child when the process that started it dies."""
     with contextlib.suppress(OSError, AttributeError):
