@@ -184,7 +184,12 @@ async def try_then_save(ui: Ui, dialog: Locator) -> None:
         state="detached", timeout=TIMEOUT_MS
     )
     await ui.shot("saved-06-saved")
-    await page.keyboard.press("Escape")
+    await dialog.get_by_role("button", name=exact(text["finish"])).click()
+    await dialog.wait_for(state="hidden", timeout=TIMEOUT_MS)
+    # The profile's row lists the saved request, with its device.
+    rows = page.locator("ha-config-entry-row")
+    await rows.get_by_text(REQUEST, exact=True).first.wait_for(timeout=TIMEOUT_MS)
+    await ui.shot("saved-07-integration-page")
 
 
 async def request_device(hass: HassInstance, entry_id: str) -> dict[str, Any]:
@@ -219,13 +224,13 @@ async def check_device_page(ui: Ui, hass: HassInstance, entry_id: str) -> None:
     row = page.locator("hui-generic-entity-row", has_text=sensor_name)
     await row.wait_for(timeout=TIMEOUT_MS)
     await page.locator("hui-button-entity-row").first.wait_for(timeout=TIMEOUT_MS)
-    await ui.shot("saved-07-device-page")
+    await ui.shot("saved-08-device-page")
     await hass.client.post("/api/services/button/press", {"entity_id": button})
     after = await hass.client.get(f"/api/states/{sensor}")
     assert after["state"] == "200"
     # The sensor's row shows the new state (its text sits in the row's own slot).
     await row.get_by_text("200").first.wait_for(timeout=TIMEOUT_MS)
-    await ui.shot("saved-08-device-page-after-press")
+    await ui.shot("saved-09-device-page-after-press")
 
 
 async def check_certificate_repair(ui: Ui, hass: HassInstance, end: str) -> None:
@@ -236,7 +241,7 @@ async def check_certificate_repair(ui: Ui, hass: HassInstance, end: str) -> None
     await page.goto(f"{hass.base_url}/config/repairs")
     item = page.get_by_text(title, exact=True).first
     await item.wait_for(timeout=TIMEOUT_MS)
-    await ui.shot("saved-09-repairs")
+    await ui.shot("saved-10-repairs")
     await item.click()
     dialog = page.locator("dialog-repairs-issue")
     description = issue["description"].split("{profile}")[0]
@@ -246,7 +251,7 @@ async def check_certificate_repair(ui: Ui, hass: HassInstance, end: str) -> None
     await dialog.get_by_text(re.compile(re.escape(end))).first.wait_for(
         timeout=TIMEOUT_MS
     )
-    await ui.shot("saved-10-repair-dialog")
+    await ui.shot("saved-11-repair-dialog")
     await page.keyboard.press("Escape")
 
 
@@ -296,7 +301,7 @@ async def test_saved_request_in_the_ui(
         assert tried.path == f"/{lang}/hooks/nobody"
         await check_device_page(ui, hass, entry_id)
         await check_certificate_repair(ui, hass, certificate[2])
-        assert len(ui.seen) == 10
+        assert len(ui.seen) == 11
     finally:
         await context.close()
 
