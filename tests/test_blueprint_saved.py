@@ -22,7 +22,13 @@ from .server import RecordingServer
 BLUEPRINT_PATH = "scene_http_request/ifttt_saved_request.yaml"
 BLUEPRINT_FILE = Path(__file__).parent.parent / "blueprints" / "script" / BLUEPRINT_PATH
 KEY = "s3cret-key"
-BODY = '{"value1": "{{ value1 }}", "value2": "{{ value2 }}", "value3": "{{ value3 }}"}'
+# As the blueprint's description tells: each value written with tojson.
+BODY = (
+    '{"value1": {{ value1 | tojson }}, "value2": {{ value2 | tojson }}, '
+    '"value3": {{ value3 | tojson }}}'
+)
+# Quotes, backslashes, a tab, line breaks and an attempt to add a key.
+HOSTILE = 'Al "the" \\ice\tleft\nhome\r\n\', "admin": "1'
 
 
 def test_blueprint_is_valid() -> None:
@@ -54,7 +60,20 @@ def hass_config_dir(hass_tmp_config_dir: str) -> str:
     return hass_tmp_config_dir
 
 
-async def _setup(hass: HomeAssistant, server: RecordingServer, path: str) -> None:
+def test_description_shows_the_body() -> None:
+    """The description gives the body the tests send: every value with tojson."""
+    description = " ".join(
+        load_yaml(BLUEPRINT_FILE)["blueprint"]["description"].split()
+    )
+    assert f"`{BODY}`" in description
+
+
+async def _setup(
+    hass: HomeAssistant,
+    server: RecordingServer,
+    path: str,
+    value1: str = "{{ 1 + 1 }}",
+) -> None:
     await add_profile_with_requests(
         hass,
         "IFTTT",
@@ -70,7 +89,7 @@ async def _setup(hass: HomeAssistant, server: RecordingServer, path: str) -> Non
             "sub",
         ),
     )
-    blueprint_input: dict[str, Any] = {"request": "left_home", "value1": "{{ 1 + 1 }}"}
+    blueprint_input: dict[str, Any] = {"request": "left_home", "value1": value1}
     assert await async_setup_component(
         hass,
         script.DOMAIN,
@@ -94,8 +113,24 @@ async def test_script_sends_the_saved_request(
         script.DOMAIN, "left_home", blocking=True, return_response=True
     )
     assert server.last.path == f"/trigger/left_home/with/key/{KEY}"
-    assert json.loads(server.last.body) == {"value1": "2", "value2": "", "value3": ""}
+    # A template input renders to its native type, which tojson keeps.
+    assert json.loads(server.last.body) == {"value1": 2, "value2": "", "value3": ""}
     assert response["status"] == 200
+
+
+async def test_script_sends_any_value_intact(
+    hass: HomeAssistant, server: RecordingServer
+) -> None:
+    """Quotes, backslashes, tabs and newlines arrive as they are, adding no key."""
+    await _setup(hass, server, "left_home", HOSTILE)
+    await hass.services.async_call(
+        script.DOMAIN, "left_home", blocking=True, return_response=True
+    )
+    assert json.loads(server.last.body) == {
+        "value1": HOSTILE,
+        "value2": "",
+        "value3": "",
+    }
 
 
 async def test_script_fails_on_http_error(

@@ -6,14 +6,18 @@ import json
 from typing import Any
 
 from aiohttp import web
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
-from custom_components.scene_http_request.const import DOMAIN, SERVICE_SEND
+from custom_components.scene_http_request.const import (
+    DOMAIN,
+    SERVICE_SEND,
+    SUBENTRY_REQUEST,
+)
 from custom_components.scene_http_request.profile import InvalidProfileError
 from custom_components.scene_http_request.saved_request import (
     request_key,
@@ -158,7 +162,7 @@ async def profile(hass: HomeAssistant, server: RecordingServer) -> Any:
                     {"name": "n", "value": "{{ 1 + 1 }}"},
                 ],
                 body_type="json",
-                body='{"value1": "{{ who }}", "n": {{ n }}}',
+                body='{"value1": {{ who | tojson }}, "n": {{ n }}}',
             ),
             "sub-left",
         ),
@@ -366,3 +370,65 @@ async def test_saved_url_outside_profile(
     err = await call_error(hass, request="out", variables={"target": "/elsewhere"})
     assert err.translation_key == "url_outside_profile"
     assert server.received == []
+
+
+# Quotes, backslashes, control characters, non-ASCII, HTML and an injection try.
+HOSTILE = (
+    'say "hi" \\ back\\slash\ttab\nnew line\r\x00 é ✓ </b> & \''
+    '"}, "admin": true, "x": "'
+)
+
+
+async def test_json_body_with_tojson_keeps_any_value(
+    hass: HomeAssistant, server: RecordingServer
+) -> None:
+    """`{{ who | tojson }}` quotes and escapes: the value arrives intact, alone."""
+    await add_profile_with_requests(
+        hass,
+        "P",
+        str(server.base),
+        subentry(
+            request_data(
+                "Left home",
+                "hook",
+                method="POST",
+                body_type="json",
+                body='{"who": {{ who | tojson }}}',
+            ),
+            "s",
+        ),
+    )
+    for who in (HOSTILE, "Alice", "", "  two  spaces  "):
+        await call(hass, request="left_home", variables={"who": who})
+        assert json.loads(server.last.body) == {"who": who}
+
+
+async def test_reconfigured_request_applies_without_restart(
+    hass: HomeAssistant, server: RecordingServer
+) -> None:
+    """Reconfiguring a saved request reloads its profile: the next send uses it."""
+    entry = await add_profile_with_requests(
+        hass, "P", str(server.base), subentry(request_data("Ping", "before"), "s")
+    )
+    await call(hass, request="ping")
+    assert server.last.path == "/before"
+    flow = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_REQUEST),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": "s"},
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        flow["flow_id"],
+        {
+            "name": "Ping",
+            "method": "GET",
+            "url": "after",
+            "body_type": "none",
+            "advanced": {"fail_on_http_error": False},
+            "try_it": False,
+        },
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    await call(hass, request="ping")
+    assert server.last.path == "/after"

@@ -10,6 +10,7 @@ from homeassistant.config_entries import (
     SIGNAL_CONFIG_ENTRY_CHANGED,
     ConfigEntry,
     ConfigEntryChange,
+    ConfigSubentryDataWithId,
 )
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
@@ -83,6 +84,11 @@ async def async_setup_entry(
     return True
 
 
+def _subentries(entry: ConfigEntry) -> dict[str, ConfigSubentryDataWithId]:
+    """Return a copy of the entry's subentries (ID, type, title and data)."""
+    return {key: sub.as_dict() for key, sub in entry.subentries.items()}
+
+
 def _reload_on_subentry_change(
     hass: HomeAssistant, entry: SceneHttpRequestConfigEntry
 ) -> _Listener:
@@ -91,14 +97,15 @@ def _reload_on_subentry_change(
     An update listener would do, but the options flow reloads by itself
     (OptionsFlowWithReload), which refuses update listeners.
     """
-    loaded = dict(entry.subentries)
+    # Copies: Home Assistant updates a subentry in place (reconfigure).
+    loaded = _subentries(entry)
 
     @callback
     def changed(change: ConfigEntryChange, changed_entry: ConfigEntry) -> None:
         if (
             change is ConfigEntryChange.UPDATED
             and changed_entry is entry
-            and dict(entry.subentries) != loaded
+            and _subentries(entry) != loaded
         ):
             hass.config_entries.async_schedule_reload(entry.entry_id)
 

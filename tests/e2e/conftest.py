@@ -201,6 +201,7 @@ async def hass(
     """Start `hass --skip-pip` on a free loopback port; always stop it."""
     config_dir = tmp_path_factory.mktemp("hass-config")
     for name, content in hass_config_files.items():
+        (config_dir / name).parent.mkdir(parents=True, exist_ok=True)
         (config_dir / name).write_text(content, encoding="utf-8")
     port = free_port()
     prepare_config_dir(config_dir, port=port, auth_store=auth_store)

@@ -70,15 +70,17 @@ DEMO_REQUEST = {
     "method": "POST",
     "url": DEMO_WEBHOOK_ID,
     "body_type": "json",
+    # tojson quotes and escapes each value: any `who` keeps the body valid JSON.
     "body": (
-        '{"value1": "{{ who | default(\'Alice\') }}", '
-        '"value2": "{{ now().isoformat() }}"}'
+        "{\"value1\": {{ who | default('Alice') | tojson }}, "
+        '"value2": {{ now().isoformat() | tojson }}}'
     ),
-    "fail_on_http_error": True,
+    "advanced": {"fail_on_http_error": True},
     "try_it": False,
 }
-DEMO_BUTTON = "button.demo_left_home"
-DEMO_SENSOR = "sensor.demo_left_home_last_result"
+# Its own device is named after it; the button takes the device's name.
+DEMO_BUTTON = "button.left_home"
+DEMO_SENSOR = "sensor.left_home_last_result"
 
 
 def demo_dashboard_config(base_url: str) -> dict[str, Any]:
@@ -262,6 +264,50 @@ def prepare_config_dir(
     if auth_store is not None and not (config_dir / ".storage" / AUTH_STORE).exists():
         shutil.copy2(auth_store, config_dir / ".storage" / AUTH_STORE)
     add_user(config_dir, username, password)
+
+
+def stored_profile(
+    entry_id: str,
+    title: str,
+    data: Mapping[str, Any],
+    options: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Return a profile as ``.storage/core.config_entries`` holds it."""
+    stamp = "2026-01-01T00:00:00+00:00"
+    return {
+        "created_at": stamp,
+        "data": dict(data),
+        "disabled_by": None,
+        "discovery_keys": {},
+        "domain": DOMAIN,
+        "entry_id": entry_id,
+        "minor_version": 1,
+        "modified_at": stamp,
+        "options": dict(options),
+        "pref_disable_new_entities": False,
+        "pref_disable_polling": False,
+        "source": "user",
+        "subentries": [],
+        "title": title,
+        "unique_id": None,
+        "version": 1,
+    }
+
+
+def config_entries_store(entries: Sequence[Mapping[str, Any]]) -> str:
+    """Return a ``.storage/core.config_entries`` file holding entries.
+
+    Written before Home Assistant starts, for states that the config flow can't
+    reach in a test (a client certificate that expires soon); Home Assistant
+    migrates a newer format and the integration's entry versions on start.
+    """
+    payload = {
+        "version": 1,
+        "minor_version": 5,  # the format of HA 2026.3 to 2026.11
+        "key": "core.config_entries",
+        "data": {"entries": [dict(entry) for entry in entries]},
+    }
+    return json.dumps(payload, indent=2)
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child

@@ -1,21 +1,24 @@
 """Saved requests in the real frontend (headless Chromium), in English and French.
 
-On a profile made over REST: ⋮ > Add saved request opens the subentry form, which
-is tried (the answer shows in the form) and then saved; the profile's device page
-shows the button and the sensor, and pressing the button updates the sensor.
+On a profile made over REST: ⋮ > Add saved request opens the subentry form (its
+Advanced section collapsed, then expanded), which is tried (the answer shows in the
+form) and then saved; the saved request's own device page shows its button and its
+sensor, and pressing the button updates the sensor. A profile stored with a client
+certificate that expires in 10 days shows its issue in Settings > Repairs.
 Screenshots go to artifacts/screenshots/<lang>/saved-*.png for a person to look at.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .conftest import EchoServer, HassInstance
-from .harness import DOMAIN, create_profile
+from .conftest import BASE_CONFIGURATION, EchoServer, HassInstance, require_e2e
+from .harness import DOMAIN, config_entries_store, create_profile, stored_profile
 from .test_browser import (
     LOCALES,
     TIMEOUT_MS,
@@ -38,7 +41,70 @@ pytestmark = [
 ]
 
 FORM_FIELDS = ["name", "method", "url", "headers", "params", "body_type", "body"]
-BOTTOM_FIELDS = ["timeout", "fail_on_http_error", "retries", "try_it"]
+ADVANCED_FIELDS = ["timeout", "retries", "fail_on_http_error"]
+REQUEST = "Left home"
+# A profile stored before start, with a client certificate that expires soon.
+CERT_PROFILE = "Expiring cert"
+CERT_ENTRY_ID = "01E2ECERT0000000000000000A"
+CERT_DAYS = 10
+
+
+def expiring_certificate(days: int) -> tuple[str, str, str]:
+    """Return a self-signed certificate, its key (PEM) and its end date (UTC)."""
+    from cryptography import x509  # noqa: PLC0415
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+    from cryptography.x509.oid import NameOID  # noqa: PLC0415
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "e2e client")])
+    now = datetime.now(UTC)
+    end = now + timedelta(days=days)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(end)
+        .sign(key, hashes.SHA256())
+    )
+    cert_pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return cert_pem, key_pem, end.date().isoformat()
+
+
+@pytest.fixture(scope="module")
+def certificate() -> tuple[str, str, str]:
+    """The expiring client certificate of the stored profile."""
+    return expiring_certificate(CERT_DAYS)
+
+
+@pytest.fixture(scope="module")
+def hass_config_files(certificate: tuple[str, str, str]) -> dict[str, str]:
+    """Start with a profile whose client certificate expires in CERT_DAYS days.
+
+    Stored before start rather than made through the config flow: the state (a
+    certificate near its end) is what matters here, not the form that took it.
+    """
+    require_e2e(browser=True)
+    cert_pem, key_pem, _ = certificate
+    profile = stored_profile(
+        CERT_ENTRY_ID,
+        CERT_PROFILE,
+        {"name": CERT_PROFILE, "base_url": "https://127.0.0.1:9/"},
+        {"auth_type": "none", "client_cert_pem": cert_pem, "client_key_pem": key_pem},
+    )
+    return {
+        "configuration.yaml": BASE_CONFIGURATION,
+        "automations.yaml": "[]\n",
+        ".storage/core.config_entries": config_entries_store([profile]),
+    }
 
 
 async def open_request_form(ui: Ui, base_url: str, profile: str) -> Locator:
@@ -57,24 +123,52 @@ async def open_request_form(ui: Ui, base_url: str, profile: str) -> Locator:
     await dialog.locator('input[name="url"]').wait_for(timeout=TIMEOUT_MS)
     step = texts["step"]["user"]
     await ui.expect_texts(
-        dialog, [step["title"], *(step["data"][name] for name in FORM_FIELDS)]
+        dialog,
+        [
+            step["title"],
+            *(step["data"][name] for name in FORM_FIELDS),
+            step["sections"]["advanced"]["name"],
+        ],
     )
     return dialog
 
 
+async def check_advanced_section(ui: Ui, dialog: Locator) -> None:
+    """The Advanced section starts collapsed; a click shows its three fields."""
+    section = ui.strings["config_subentries"]["request"]["step"]["user"]["sections"]
+    advanced = section["advanced"]
+    panel = dialog.locator("ha-expansion-panel", has_text=advanced["name"])
+    timeout = panel.locator("ha-selector-number input").first
+    try_it = dialog.locator("ha-selector-boolean").last
+    await try_it.scroll_into_view_if_needed()
+    await panel.get_by_text(advanced["name"]).first.wait_for(timeout=TIMEOUT_MS)
+    assert not await timeout.is_visible()
+    await ui.shot("saved-03-form-bottom-advanced-collapsed")
+    await panel.get_by_text(advanced["name"]).first.click()
+    await timeout.wait_for(state="visible", timeout=TIMEOUT_MS)
+    await ui.expect_texts(
+        panel,
+        [advanced["description"], *(advanced["data"][n] for n in ADVANCED_FIELDS)],
+    )
+    await try_it.scroll_into_view_if_needed()
+    await ui.shot("saved-04-form-bottom-advanced-expanded")
+
+
 async def try_then_save(ui: Ui, dialog: Locator) -> None:
-    """Fill the form, turn on Try it and submit, read the answer, then save."""
+    """Fill the form, open Advanced, turn on Try it and submit, then save."""
     page, text = ui.page, ui.frontend
     step = ui.strings["config_subentries"]["request"]["step"]["user"]
-    await dialog.locator('input[name="name"]').fill("Left home")
+    await dialog.locator('input[name="name"]').fill(REQUEST)
     await dialog.locator('input[name="url"]').fill(
         "hooks/{{ who | default('nobody') }}"
     )
     await ui.shot("saved-02-form")
+    await check_advanced_section(ui, dialog)
+    await dialog.locator("ha-expansion-panel ha-selector-number input").first.fill(
+        "7.5"
+    )
     try_it = dialog.locator("ha-selector-boolean").last
-    await try_it.scroll_into_view_if_needed()
-    await ui.expect_texts(dialog, [step["data"][name] for name in BOTTOM_FIELDS])
-    await ui.shot("saved-03-form-bottom")
+    await ui.expect_texts(dialog, [step["data"]["try_it"]])
     await try_it.locator("ha-switch").click()
     await dialog.get_by_role("button", name=exact(text["submit"])).click()
     await dialog.get_by_text(re.compile(r"HTTP 200 OK")).first.wait_for(
@@ -83,79 +177,96 @@ async def try_then_save(ui: Ui, dialog: Locator) -> None:
     await dialog.get_by_text(
         re.compile(r"HTTP 200 OK")
     ).first.scroll_into_view_if_needed()
-    await ui.shot("saved-04-try-it-answer")
+    await ui.shot("saved-05-try-it-answer")
     # The answer comes back with Try it off again: the next submit saves.
     await dialog.get_by_role("button", name=exact(text["submit"])).click()
     await dialog.locator('input[name="url"]').wait_for(
         state="detached", timeout=TIMEOUT_MS
     )
-    await ui.shot("saved-05-saved")
-    await page.keyboard.press("Escape")
+    await ui.shot("saved-06-saved")
+    await dialog.get_by_role("button", name=exact(text["finish"])).click()
+    await dialog.wait_for(state="hidden", timeout=TIMEOUT_MS)
+    # The profile's row lists the saved request, with its device.
+    rows = page.locator("ha-config-entry-row")
+    await rows.get_by_text(REQUEST, exact=True).first.wait_for(timeout=TIMEOUT_MS)
+    await ui.shot("saved-07-integration-page")
 
 
-async def device_id(hass: HassInstance, entry_id: str) -> str:
-    """Return the profile's device."""
+async def request_device(hass: HassInstance, entry_id: str) -> dict[str, Any]:
+    """Return the device of the profile's only saved request."""
     async with hass.client.websocket() as ws:
         devices = await ws.command("config/device_registry/list")
-    return next(
-        str(device["id"])
-        for device in devices
-        if entry_id in device.get("config_entries", [])
-    )
+    ours = [d for d in devices if entry_id in d.get("config_entries", [])]
+    assert len(ours) == 1, ours
+    return dict(ours[0])
 
 
-async def check_device_page(
-    ui: Ui, hass: HassInstance, entry_id: str, profile: str
-) -> None:
-    """The device page lists the button and the sensor; Press updates the sensor."""
+async def check_device_page(ui: Ui, hass: HassInstance, entry_id: str) -> None:
+    """The saved request's own device lists its button and sensor; Press updates it."""
     page = ui.page
+    device = await request_device(hass, entry_id)
+    (subentry_id,) = device["config_entries_subentries"][entry_id]
+    assert device["name"] == REQUEST
+    assert device["identifiers"] == [[DOMAIN, subentry_id]]
     # Entity names come from the server's language (English here), not the user's.
-    entity = integration_strings("en")["entity"]
-    button_name = entity["button"]["send"]["name"].replace("{request}", "Left home")
-    sensor_name = entity["sensor"]["last_result"]["name"].replace(
-        "{request}", "Left home"
-    )
-    await page.goto(
-        f"{hass.base_url}/config/devices/device/{await device_id(hass, entry_id)}"
-    )
-    await page.get_by_text(profile, exact=True).first.wait_for(timeout=TIMEOUT_MS)
-    await page.get_by_text(sensor_name).first.wait_for(timeout=TIMEOUT_MS)
-    await page.get_by_text(button_name, exact=True).first.wait_for(timeout=TIMEOUT_MS)
-    await ui.shot("saved-06-device-page")
-    states = await hass.client.get("/api/states")
-    sensor = next(
-        s
-        for s in states
-        if s["entity_id"].startswith("sensor.")
-        and s["attributes"].get("friendly_name") == f"{profile} {sensor_name}"
-    )
-    button = next(
-        s
-        for s in states
-        if s["entity_id"].startswith("button.")
-        and s["attributes"].get("friendly_name") == f"{profile} {button_name}"
-    )
-    await hass.client.post(
-        "/api/services/button/press", {"entity_id": button["entity_id"]}
-    )
-    after = await hass.client.get(f"/api/states/{sensor['entity_id']}")
+    sensor_name = integration_strings("en")["entity"]["sensor"]["last_result"]["name"]
+    states = {s["entity_id"]: s for s in await hass.client.get("/api/states")}
+    async with hass.client.websocket() as ws:
+        registry = await ws.command("config/entity_registry/list")
+    on_device = {e["entity_id"] for e in registry if e["device_id"] == device["id"]}
+    (button,) = (e for e in on_device if e.startswith("button."))
+    (sensor,) = (e for e in on_device if e.startswith("sensor."))
+    # The button takes the saved request's name; the sensor adds "Last result".
+    assert states[button]["attributes"]["friendly_name"] == REQUEST
+    assert states[sensor]["attributes"]["friendly_name"] == f"{REQUEST} {sensor_name}"
+    await page.goto(f"{hass.base_url}/config/devices/device/{device['id']}")
+    await page.get_by_text(REQUEST, exact=True).first.wait_for(timeout=TIMEOUT_MS)
+    row = page.locator("hui-generic-entity-row", has_text=sensor_name)
+    await row.wait_for(timeout=TIMEOUT_MS)
+    await page.locator("hui-button-entity-row").first.wait_for(timeout=TIMEOUT_MS)
+    await ui.shot("saved-08-device-page")
+    await hass.client.post("/api/services/button/press", {"entity_id": button})
+    after = await hass.client.get(f"/api/states/{sensor}")
     assert after["state"] == "200"
     # The sensor's row shows the new state (its text sits in the row's own slot).
-    row = page.locator("hui-generic-entity-row", has_text=sensor_name)
     await row.get_by_text("200").first.wait_for(timeout=TIMEOUT_MS)
-    await ui.shot("saved-07-device-page-after-press")
+    await ui.shot("saved-09-device-page-after-press")
+
+
+async def check_certificate_repair(ui: Ui, hass: HassInstance, end: str) -> None:
+    """Settings > Repairs lists the expiring certificate; its dialog gives the date."""
+    page = ui.page
+    issue = ui.strings["issues"]["certificate_client_expiring"]
+    title = issue["title"].replace("{profile}", CERT_PROFILE)
+    await page.goto(f"{hass.base_url}/config/repairs")
+    item = page.get_by_text(title, exact=True).first
+    await item.wait_for(timeout=TIMEOUT_MS)
+    await ui.shot("saved-10-repairs")
+    await item.click()
+    dialog = page.locator("dialog-repairs-issue")
+    description = issue["description"].split("{profile}")[0]
+    await dialog.get_by_text(re.compile(re.escape(description))).first.wait_for(
+        timeout=TIMEOUT_MS
+    )
+    await dialog.get_by_text(re.compile(re.escape(end))).first.wait_for(
+        timeout=TIMEOUT_MS
+    )
+    await ui.shot("saved-11-repair-dialog")
+    await page.keyboard.press("Escape")
 
 
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("lang", ["en", "fr"])
 async def test_saved_request_in_the_ui(
     lang: str,
+    *,
     hass: HassInstance,
     echo: EchoServer,
     browser: Browser,  # noqa: F811
     artifacts_dir: Path,
+    certificate: tuple[str, str, str],
 ) -> None:
-    """Add, try and save a saved request in the UI; see its entities on the device."""
+    """Add, try and save a saved request; its device; the certificate repair."""
     shots = artifacts_dir / "screenshots" / lang
     shots.mkdir(parents=True, exist_ok=True)
     for old in shots.glob("saved-*.png"):
@@ -188,8 +299,9 @@ async def test_saved_request_in_the_ui(
         await try_then_save(ui, dialog)
         tried = await echo.next_request()
         assert tried.path == f"/{lang}/hooks/nobody"
-        await check_device_page(ui, hass, entry_id, profile)
-        assert len(ui.seen) == 7
+        await check_device_page(ui, hass, entry_id)
+        await check_certificate_repair(ui, hass, certificate[2])
+        assert len(ui.seen) == 11
     finally:
         await context.close()
 
@@ -197,3 +309,17 @@ async def test_saved_request_in_the_ui(
 async def test_no_errors_logged_by_the_integration(hass: HassInstance) -> None:
     """The UI session made the integration log no error."""
     assert hass.integration_errors() == []
+
+
+async def test_the_stored_profile_raised_the_issue(hass: HassInstance) -> None:
+    """The stored profile loaded, and its issue is the only one of the integration."""
+    entry = next(
+        e for e in await hass.client.entries() if e["entry_id"] == CERT_ENTRY_ID
+    )
+    assert entry["state"] == "loaded"
+    async with hass.client.websocket() as ws:
+        issues = (await ws.command("repairs/list_issues"))["issues"]
+    ours = [i for i in issues if i["domain"] == DOMAIN]
+    assert [(i["issue_id"], i["severity"]) for i in ours] == [
+        (f"certificate_{CERT_ENTRY_ID}_client", "warning")
+    ]

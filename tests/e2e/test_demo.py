@@ -27,6 +27,8 @@ from .harness import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
+# The saved request's body writes `who` with tojson: quotes arrive as they are.
+BOB = 'Bob "the builder"'
 DEMO_FILES = ["configuration.yaml", "automations.yaml", "scripts.yaml", "scenes.yaml"]
 
 
@@ -119,8 +121,12 @@ async def test_demo_round_trip(hass: HassInstance) -> None:
 
 
 async def test_demo_saved_request_button_and_sensor(hass: HassInstance) -> None:
-    """The demo's saved request: Press on its button counts a departure by Alice."""
-    assert (await hass.client.get(f"/api/states/{DEMO_SENSOR}"))["state"] == "unknown"
+    """The demo's saved request: Press counts Alice; a send by name, anyone."""
+    sensor = await hass.client.get(f"/api/states/{DEMO_SENSOR}")
+    assert sensor["state"] == "unknown"
+    assert sensor["attributes"]["friendly_name"] == "Left home Last result"
+    button = await hass.client.get(f"/api/states/{DEMO_BUTTON}")
+    assert button["attributes"]["friendly_name"] == "Left home"
     await hass.client.post("/api/services/button/press", {"entity_id": DEMO_BUTTON})
 
     async def counted() -> bool:
@@ -131,13 +137,13 @@ async def test_demo_saved_request_button_and_sensor(hass: HassInstance) -> None:
     assert (await _state(hass, "input_text.last_departure")).startswith("Alice left")
     body = await hass.client.post(
         "/api/services/scene_http_request/send?return_response",
-        {"request": "left_home", "variables": {"who": "Bob"}},
+        {"request": "left_home", "variables": {"who": BOB}},
     )
     assert body["service_response"]["status"] == 200
 
     async def bob() -> bool:
         last = await _state(hass, "input_text.last_departure")
-        return last.startswith("Bob left home at ")
+        return last.startswith(f"{BOB} left home at ")
 
     assert await _wait_for(bob)
 

@@ -9,6 +9,7 @@ the action called by name from an automation, then the saved request removed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import pytest
@@ -50,10 +51,15 @@ REQUEST_FORM = {
     "headers": [{"name": "X-Key", "value": KEY}],
     "params": [{"name": "from", "value": "e2e"}],
     "body_type": "json",
-    "body": '{"value1": "{{ who | default(\'nobody\') }}"}',
-    "fail_on_http_error": True,
+    "body": "{\"value1\": {{ who | default('nobody') | tojson }}}",
+    # The collapsed "Advanced" section: submitted nested, stored flat.
+    "advanced": {"timeout": 10, "fail_on_http_error": True},
     "try_it": False,
 }
+ADVANCED_FIELDS = {"timeout", "retries", "fail_on_http_error"}
+# A new install names the entities after the saved request, on its own device.
+BUTTON = "button.left_home"
+SENSOR = "sensor.left_home_last_result"
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +94,18 @@ async def wait_for_entities(client: HassClient, count: int) -> dict[str, Any]:
     raise AssertionError(msg)
 
 
+async def wait_for_state(
+    client: HassClient, entity_id: str, expected: str
+) -> dict[str, Any]:
+    """Return the entity's state once it is expected, or after 2 s."""
+    for _ in range(10):
+        found = await client.get(f"/api/states/{entity_id}", expect=(200, 404))
+        if found.get("state") == expected:
+            break
+        await asyncio.sleep(0.2)
+    return dict(found)
+
+
 async def test_create_profile(
     hass: HassInstance, echo: EchoServer, state: dict[str, Any]
 ) -> None:
@@ -112,8 +130,12 @@ async def test_subentry_flow_tries_then_saves(
     )
     assert step["type"] == "form"
     assert step["step_id"] == "user"
-    names = {field["name"] for field in step["data_schema"]}
-    assert names == set(REQUEST_FORM) | {"timeout", "retries"}
+    fields = {field["name"]: field for field in step["data_schema"]}
+    assert set(fields) == set(REQUEST_FORM)
+    advanced = fields["advanced"]
+    assert advanced["type"] == "expandable"
+    assert advanced["expanded"] is False
+    assert {field["name"] for field in advanced["schema"]} == ADVANCED_FIELDS
     echo.drain()
     step = await hass.client.post(
         f"{SUBENTRY_FLOW}/{step['flow_id']}", {**REQUEST_FORM, "try_it": True}
@@ -133,9 +155,28 @@ async def test_subentry_flow_tries_then_saves(
     sensor = next(e for e in found.values() if e["entity_id"].startswith("sensor."))
     assert button["config_subentry_id"] == sensor["config_subentry_id"]
     assert button["device_id"] == sensor["device_id"]
+    assert (button["entity_id"], sensor["entity_id"]) == (BUTTON, SENSOR)
     state["button"] = button["entity_id"]
     state["sensor"] = sensor["entity_id"]
     state["subentry_id"] = button["config_subentry_id"]
+    state["device_id"] = button["device_id"]
+
+
+async def test_the_saved_request_has_its_own_device(
+    hass: HassInstance, state: dict[str, Any]
+) -> None:
+    """A service device named after the saved request, keyed to its subentry."""
+    async with hass.client.websocket() as ws:
+        devices = await ws.command("config/device_registry/list")
+    ours = [d for d in devices if state["entry_id"] in d["config_entries"]]
+    assert [d["id"] for d in ours] == [state["device_id"]]
+    device = ours[0]
+    assert device["name"] == "Left home"
+    assert device["entry_type"] == "service"
+    assert device["identifiers"] == [[DOMAIN, state["subentry_id"]]]
+    assert device["config_entries_subentries"] == {
+        state["entry_id"]: [state["subentry_id"]]
+    }
 
 
 async def test_press_the_button_over_rest(
@@ -149,12 +190,14 @@ async def test_press_the_button_over_rest(
     assert received.path == "/api/hooks/nobody"
     assert received.query == {"from": ["e2e"]}
     assert received.json() == {"value1": "nobody"}
+    button = await hass.client.get(f"/api/states/{state['button']}")
+    assert button["attributes"]["friendly_name"] == "Left home"
     sensor = await hass.client.get(f"/api/states/{state['sensor']}")
     assert sensor["state"] == "200"
     assert sensor["attributes"]["ok"] is True
     assert sensor["attributes"]["elapsed"] >= 0
     assert sensor["attributes"]["last_attempt"]
-    assert sensor["attributes"]["friendly_name"] == "Echo Left home last result"
+    assert sensor["attributes"]["friendly_name"] == "Left home Last result"
     assert KEY not in str(sensor)
     state["last_attempt"] = sensor["attributes"]["last_attempt"]
 
@@ -174,6 +217,52 @@ async def test_send_by_name_from_an_automation(
     assert event["data"] == {"status": 200, "profile": "Echo"}
     sensor = await hass.client.get(f"/api/states/{state['sensor']}")
     assert sensor["attributes"]["last_attempt"] > state["last_attempt"]
+
+
+async def test_reconfigure_through_the_advanced_section(
+    hass: HassInstance, echo: EchoServer, state: dict[str, Any]
+) -> None:
+    """The stored (flat) values come back in the section; a change there applies."""
+    step = await hass.client.post(
+        SUBENTRY_FLOW,
+        {
+            "handler": [state["entry_id"], "request"],
+            "subentry_id": state["subentry_id"],
+        },
+    )
+    assert step["step_id"] == "reconfigure"
+    advanced = next(f for f in step["data_schema"] if f["name"] == "advanced")
+    suggested = {
+        field["name"]: (field.get("description") or {}).get("suggested_value")
+        for field in advanced["schema"]
+    }
+    assert suggested == {"timeout": 10, "retries": None, "fail_on_http_error": True}
+    step = await hass.client.post(
+        f"{SUBENTRY_FLOW}/{step['flow_id']}",
+        {
+            **REQUEST_FORM,
+            "url": "status/503",
+            "advanced": {"timeout": 10, "fail_on_http_error": False},
+        },
+    )
+    assert step == {**step, "type": "abort", "reason": "reconfigure_successful"}
+    # The profile reloads; until it has, a press sends the old request (or none),
+    # and the new sensor may come up after the new button: press until both show.
+    # With fail_on_http_error off, a 503 is a result, not an error of the press.
+    sensor: dict[str, Any] = {}
+    for _ in range(20):
+        echo.drain()
+        await hass.client.post(
+            "/api/services/button/press", {"entity_id": state["button"]}
+        )
+        with contextlib.suppress(TimeoutError):
+            if (await echo.next_request(within=1)).path == "/api/status/503":
+                sensor = await wait_for_state(hass.client, state["sensor"], "503")
+                if sensor["state"] == "503":
+                    break
+        await asyncio.sleep(0.2)
+    assert sensor["state"] == "503"
+    assert sensor["attributes"]["ok"] is False
 
 
 async def test_remove_the_saved_request(
