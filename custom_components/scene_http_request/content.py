@@ -156,12 +156,15 @@ def decode_content(
 
 
 def _loads(source: bytes) -> Any:
-    """Parse JSON with the cyclic GC held off.
+    """Parse JSON; a big body with the cyclic GC held off.
 
-    The GC, set off every 2,000 new containers, ran inside orjson's hold of the GIL
-    again and again (40 % of it for 1 MiB of tiny lists). It is held off, then the
-    young containers are collected at once, in a GIL hold of their own.
+    For a body over JSON_INLINE_LIMIT (parsed in the executor), the GC, set off
+    every 2,000 new containers, ran inside orjson's hold of the GIL again and
+    again (40 % of it for 1 MiB of tiny lists). It is held off, then the young
+    containers are collected at once, in a GIL hold of their own.
     """
+    if len(source) <= JSON_INLINE_LIMIT:
+        return json_loads(source)
     enabled = gc.isenabled()
     gc.disable()
     try:
