@@ -22,7 +22,7 @@ from custom_components.scene_http_request.const import DOMAIN
 
 from .conftest import deprecation_reports
 from .devices import devices_of, subentry_of
-from .saved import request_data, subentry
+from .helpers import request_data, subentry
 
 # Where HA 2026.10 made a device belong to one config entry and subentry.
 ONE_OWNER_DEVICES = AwesomeVersion(ha_version) >= AwesomeVersion("2026.10.0")

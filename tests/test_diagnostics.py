@@ -20,7 +20,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.scene_http_request import diagnostics
 from custom_components.scene_http_request.const import DOMAIN
 
-from .saved import request_data, subentry
+from .helpers import request_data, subentry
 
 HEADER_SECRET = "hdr-SECRET-value"
 COOKIE_SECRET = "session=SECRET-cookie"
