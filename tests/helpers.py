@@ -51,6 +51,7 @@ def profile_entry(
     title: str,
     base_url: str | None = None,
     *subentries: ConfigSubentryDataWithId,
+    entry_id: str | None = None,
     **options: Any,
 ) -> MockConfigEntry:
     """Return a profile entry, not yet added to hass."""
@@ -62,6 +63,7 @@ def profile_entry(
         title=title,
         data=data,
         options=options,
+        entry_id=entry_id,
         subentries_data=list(subentries),
     )
 

@@ -10,7 +10,6 @@ from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
 from custom_components.scene_http_request.const import (
@@ -24,7 +23,7 @@ from custom_components.scene_http_request.saved_request import (
     saved_request_from_data,
 )
 
-from .helpers import AddProfile, request_data, subentry
+from .helpers import AddProfile, profile_entry, request_data, subentry
 from .server import RecordingServer
 
 SECRET = "hdr-SECRET-value"
@@ -124,11 +123,8 @@ def test_request_key() -> None:
 
 async def test_corrupt_subentry_fails_setup(hass: HomeAssistant) -> None:
     """A corrupt saved request fails its profile's setup with a translated error."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="P",
-        data={"name": "P"},
-        subentries_data=[subentry(request_data("x", "/", method="BREW"), "s1")],
+    entry = profile_entry(
+        "P", None, subentry(request_data("x", "/", method="BREW"), "s1")
     )
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-import socket
 from typing import Any
 from unittest.mock import patch
 
@@ -16,9 +15,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.scene_http_request.client import RequestError
-from custom_components.scene_http_request.const import DOMAIN, SUBENTRY_REQUEST
+from custom_components.scene_http_request.const import SUBENTRY_REQUEST
 
-from .helpers import AddProfile, request_data, subentry
+from .helpers import AddProfile, profile_entry, request_data, subentry
 from .server import RecordingServer
 
 TRANSLATIONS = Path(__file__).parents[1] / (
@@ -238,9 +237,7 @@ async def test_reconfigure_name_taken(
 
 async def test_corrupt_profile_aborts(hass: HomeAssistant) -> None:
     """A profile whose stored data is corrupt can't get saved requests."""
-    entry = MockConfigEntry(
-        domain=DOMAIN, title="Bad", data={"name": "Bad", "base_url": "ftp://x/"}
-    )
+    entry = profile_entry("Bad", "ftp://x/")
     entry.add_to_hass(hass)
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, SUBENTRY_REQUEST), context={"source": SOURCE_USER}
@@ -327,14 +324,6 @@ async def test_try_it_request_errors(
     assert result["errors"] == {"base": error}
     assert_translated(result["errors"])
     assert server.received == []
-
-
-@pytest.fixture
-def closed_port(socket_enabled: None) -> int:
-    """Return a port on 127.0.0.1 that nothing listens on."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_try_it_cannot_connect(
