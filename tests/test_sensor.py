@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 from aiohttp import web
@@ -133,14 +132,13 @@ async def test_error_key_without_an_answer(
 
 
 async def test_connection_error_key(
-    hass: HomeAssistant, socket_enabled: None, add_profile: AddProfile
+    hass: HomeAssistant, closed_port: int, add_profile: AddProfile
 ) -> None:
     """A server that can't be reached shows cannot_connect."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     await add_profile(
-        "Down", f"http://127.0.0.1:{port}/", subentry(request_data("d", "x"), "d")
+        "Down",
+        f"http://127.0.0.1:{closed_port}/",
+        subentry(request_data("d", "x"), "d"),
     )
     with pytest.raises(HomeAssistantError):
         await send(hass, request="d")
