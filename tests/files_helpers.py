@@ -11,7 +11,9 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
 import pytest
 
-from custom_components.scene_http_request.const import DOMAIN, SERVICE_SEND
+from custom_components.scene_http_request.const import DOMAIN
+
+from .helpers import send
 
 MIB = 1024 * 1024
 
@@ -37,15 +39,6 @@ async def place(hass: HomeAssistant, tmp_path: Path) -> Place:
     hass.config.allowlist_external_dirs = {str(config / "www"), str(allowed)}
     assert await async_setup_component(hass, DOMAIN, {})
     return Place(config, allowed, outside)
-
-
-async def send(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
-    """Call the action and return its response."""
-    response = await hass.services.async_call(
-        DOMAIN, SERVICE_SEND, data, blocking=True, return_response=True
-    )
-    assert response is not None
-    return dict(response)
 
 
 async def send_error(

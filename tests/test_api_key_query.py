@@ -20,29 +20,28 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from .server import RecordingServer
-from .stored_profile import assert_setup_fails_on_field
-from .test_config_flow import (
-    _configure,
-    _entry,
-    _settings_step,
-    _suggested,
-    _user_step,
-    closed_port,
+from .helpers import (
+    AddProfile,
+    add_entry,
+    assert_setup_fails_on_field,
+    configure_flow,
+    send,
+    send_error,
+    settings_step,
+    suggested_values,
+    user_step,
 )
-from .test_services import add_profile, send, send_error
+from .server import RecordingServer
 
 KEY = "key-SECRET-value"
 LOGGER_NAME = "custom_components.scene_http_request"
 API_KEY = {"auth_type": "api_key_query", "query_name": "api_key", "query_value": KEY}
 
-__all__ = ["closed_port"]
-
 
 @pytest.fixture
-async def setup_integration(hass: HomeAssistant) -> None:
+async def setup_integration(hass: HomeAssistant, add_profile: AddProfile) -> None:
     """Set up the integration (the action) with no profile."""
-    await add_profile(hass, "Plain")
+    await add_profile("Plain")
 
 
 pytestmark = pytest.mark.usefixtures("setup_integration")
@@ -66,10 +65,11 @@ async def test_key_goes_to_the_profile_origin_only(
     server: RecordingServer,
     other_server: RecordingServer,
     caplog: pytest.LogCaptureFixture,
+    add_profile: AddProfile,
 ) -> None:
     """The key is added on the profile's origin; the response URL never shows it."""
     caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
-    entry = await add_profile(hass, "Keyed", server.url("/api/"), **API_KEY)
+    entry = await add_profile("Keyed", server.url("/api/"), **API_KEY)
     response = await send(
         hass, url="items?a=1", config_entry_id=entry.entry_id, params={"b": "2"}
     )
@@ -88,6 +88,7 @@ async def test_key_is_removed_before_a_cross_origin_redirect(
     server: RecordingServer,
     other_server: RecordingServer,
     caplog: pytest.LogCaptureFixture,
+    add_profile: AddProfile,
 ) -> None:
     """A redirect elsewhere never carries the key, even when Location echoes it."""
     caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
@@ -105,7 +106,7 @@ async def test_key_is_removed_before_a_cross_origin_redirect(
     async def bare(request: web.Request) -> web.Response:
         raise web.HTTPFound("/api/final")
 
-    entry = await add_profile(hass, "Keyed", server.url("/api/"), **API_KEY)
+    entry = await add_profile("Keyed", server.url("/api/"), **API_KEY)
     response = await send(hass, url="bare", config_entry_id=entry.entry_id)
     assert server.last.query == [("api_key", KEY)]
     assert response["url"] == server.url("/api/final")
@@ -164,6 +165,7 @@ async def test_key_echoed_anywhere_in_a_redirect_is_taken_out(
     hass: HomeAssistant,
     server: RecordingServer,
     other_server: RecordingServer,
+    add_profile: AddProfile,
     *,
     caplog: pytest.LogCaptureFixture,
     form: str,
@@ -191,7 +193,7 @@ async def test_key_echoed_anywhere_in_a_redirect_is_taken_out(
             return web.json_response({"ok": True})
 
     options = {**API_KEY, "query_value": key}
-    entry = await add_profile(hass, "Keyed", server.url("/api/"), **options)
+    entry = await add_profile("Keyed", server.url("/api/"), **options)
     response = await send(hass, url="echo", config_entry_id=entry.entry_id)
     assert server.received[0].query == [("api_key", key)]
     assert other_server.received, "the redirect was not followed"
@@ -208,7 +210,7 @@ async def test_key_echoed_anywhere_in_a_redirect_is_taken_out(
 
 @pytest.mark.parametrize("key", KEYS.values(), ids=KEYS)
 async def test_key_echoed_in_a_same_origin_redirect(
-    hass: HomeAssistant, server: RecordingServer, key: str
+    hass: HomeAssistant, server: RecordingServer, key: str, add_profile: AddProfile
 ) -> None:
     """On the key's own origin the key is sent again, but the url never shows it."""
 
@@ -218,7 +220,7 @@ async def test_key_echoed_in_a_same_origin_redirect(
         raise web.HTTPFound("/api/final?next=" + quote(f"/api/x?{query}", safe=""))
 
     options = {**API_KEY, "query_value": key}
-    entry = await add_profile(hass, "Keyed", server.url("/api/"), **options)
+    entry = await add_profile("Keyed", server.url("/api/"), **options)
     response = await send(hass, url="same", config_entry_id=entry.entry_id)
     assert server.last.path == "/api/final"
     assert ("api_key", key) in server.last.query
@@ -226,7 +228,7 @@ async def test_key_echoed_in_a_same_origin_redirect(
 
 
 async def test_redirect_to_a_host_that_holds_the_key_is_refused(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
 ) -> None:
     """A Location whose host name holds the key can't be followed without it."""
 
@@ -234,7 +236,7 @@ async def test_redirect_to_a_host_that_holds_the_key_is_refused(
     async def host(request: web.Request) -> web.Response:
         raise web.HTTPFound(f"http://{KEY}.invalid/x")
 
-    entry = await add_profile(hass, "Keyed", server.url("/api/"), **API_KEY)
+    entry = await add_profile("Keyed", server.url("/api/"), **API_KEY)
     err = await send_error(hass, url="host", config_entry_id=entry.entry_id)
     assert err.translation_key == "invalid_redirect"
     assert not _leaks(_exposed(str(err), err.translation_placeholders), KEY)
@@ -242,7 +244,7 @@ async def test_redirect_to_a_host_that_holds_the_key_is_refused(
 
 @pytest.mark.parametrize("key", KEYS.values(), ids=KEYS)
 async def test_key_echoed_in_the_reason_phrase_is_taken_out(
-    hass: HomeAssistant, server: RecordingServer, key: str
+    hass: HomeAssistant, server: RecordingServer, key: str, add_profile: AddProfile
 ) -> None:
     """A reason phrase that echoes the key: gone from http_error and from reason."""
 
@@ -252,7 +254,7 @@ async def test_key_echoed_in_the_reason_phrase_is_taken_out(
         return web.Response(status=403, reason=f"Bad key {key} in {query}")
 
     options = {**API_KEY, "query_value": key}
-    entry = await add_profile(hass, "Keyed", server.url("/api/"), **options)
+    entry = await add_profile("Keyed", server.url("/api/"), **options)
     err = await send_error(hass, url="denied", config_entry_id=entry.entry_id)
     assert err.translation_key == "http_error"
     assert "403" in str(err)
@@ -269,6 +271,7 @@ async def test_key_never_shows_in_errors(
     server: RecordingServer,
     closed_port: int,
     caplog: pytest.LogCaptureFixture,
+    add_profile: AddProfile,
 ) -> None:
     """Failed calls name the host only."""
     caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
@@ -277,12 +280,10 @@ async def test_key_never_shows_in_errors(
     async def denied(request: web.Request) -> web.Response:
         return web.Response(status=403, text=f"bad key {request.query_string}")
 
-    entry = await add_profile(hass, "Keyed", server.url("/api/"), **API_KEY)
+    entry = await add_profile("Keyed", server.url("/api/"), **API_KEY)
     err = await send_error(hass, url="denied", config_entry_id=entry.entry_id)
     assert err.translation_key == "http_error"
-    down = await add_profile(
-        hass, "Down", f"http://127.0.0.1:{closed_port}/", **API_KEY
-    )
+    down = await add_profile("Down", f"http://127.0.0.1:{closed_port}/", **API_KEY)
     err2 = await send_error(hass, url="x", config_entry_id=down.entry_id)
     assert err2.translation_key == "cannot_connect"
     for error in (err, err2):
@@ -291,10 +292,13 @@ async def test_key_never_shows_in_errors(
 
 
 async def test_key_is_redacted_in_diagnostics(
-    hass: HomeAssistant, hass_client: ClientSessionGenerator, server: RecordingServer
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    server: RecordingServer,
+    add_profile: AddProfile,
 ) -> None:
     """Diagnostics show the parameter's name, not its value."""
-    entry = await add_profile(hass, "Keyed", server.url("/api/"), **API_KEY)
+    entry = await add_profile("Keyed", server.url("/api/"), **API_KEY)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     assert diagnostics["entry"]["options"]["query_name"] == "api_key"
     assert diagnostics["entry"]["options"]["query_value"] == "**REDACTED**"
@@ -319,25 +323,25 @@ async def test_bad_stored_key_fails_setup(
 
 async def test_flow_api_key_errors_and_kept_value(hass: HomeAssistant) -> None:
     """The flow needs a name and a value; a blank value keeps the stored one."""
-    result = await _user_step(hass, "Keyed", "https://api.example.com/")
-    result = await _configure(
+    result = await user_step(hass, "Keyed", "https://api.example.com/")
+    result = await configure_flow(
         hass, result, {"auth_type": "api_key_query", "query_name": " "}
     )
     assert result["errors"] == {
         "query_name": "query_name_required",
         "query_value": "query_value_required",
     }
-    result = await _configure(hass, result, {**API_KEY, "query_name": " api_key "})
+    result = await configure_flow(hass, result, {**API_KEY, "query_name": " api_key "})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["options"]["query_name"] == "api_key"
     assert result["options"]["query_value"] == KEY
 
-    entry = _entry(hass, "Other", "https://other.example.com/", options=API_KEY)
+    entry = add_entry(hass, "Other", "https://other.example.com/", options=API_KEY)
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await _settings_step(hass, result, {"auth_type": "api_key_query"})
-    assert _suggested(result)["query_name"] == "api_key"
-    assert "query_value" not in _suggested(result)
-    result = await _configure(hass, result, {"query_name": "key"})
+    result = await settings_step(hass, result, {"auth_type": "api_key_query"})
+    assert suggested_values(result)["query_name"] == "api_key"
+    assert "query_value" not in suggested_values(result)
+    result = await configure_flow(hass, result, {"query_name": "key"})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"]["query_value"] == KEY
     assert result["data"]["query_name"] == "key"
@@ -347,7 +351,7 @@ async def test_flow_api_key_errors_and_kept_value(hass: HomeAssistant) -> None:
 
 
 async def test_skip_url_encoding_sends_the_url_as_written(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
 ) -> None:
     """With skip_url_encoding the path and query go out byte for byte."""
     seen: list[str] = []
@@ -364,7 +368,7 @@ async def test_skip_url_encoding_sends_the_url_as_written(
     await send(hass, url=origin + written)
     assert seen[-1] != written  # normally the URL is normalized (%2f → %2F, …)
 
-    entry = await add_profile(hass, "Shelly", server.url("/rpc/"), **API_KEY)
+    entry = await add_profile("Shelly", server.url("/rpc/"), **API_KEY)
     response = await send(
         hass,
         url="Script.Eval?id=1&code=print(%22hi%22)",

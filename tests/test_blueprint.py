@@ -15,11 +15,12 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import load_yaml
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from yarl import URL
 
 from custom_components.scene_http_request.const import DOMAIN
+
+from .helpers import AddProfile
 
 BLUEPRINT_PATH = "scene_http_request/ifttt_webhook.yaml"
 BLUEPRINT_FILE = Path(__file__).parent.parent / "blueprints" / "script" / BLUEPRINT_PATH
@@ -84,10 +85,10 @@ def hass_config_dir(hass_tmp_config_dir: str) -> str:
     return hass_tmp_config_dir
 
 
-async def _setup_script(hass: HomeAssistant, value1: str) -> None:
-    entry = MockConfigEntry(domain=DOMAIN, title="Plain", data={"name": "Plain"})
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
+async def _setup_script(
+    hass: HomeAssistant, add_profile: AddProfile, value1: str
+) -> None:
+    await add_profile("Plain")
     assert await async_setup_component(
         hass,
         script.DOMAIN,
@@ -123,12 +124,12 @@ def _mock_ifttt(aioclient_mock: AiohttpClientMocker, status: int, reason: str) -
 
 
 async def test_blueprint_script_posts_to_ifttt(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, add_profile: AddProfile
 ) -> None:
     """A script made from the blueprint POSTs the values and returns the reply."""
     _mock_ifttt(aioclient_mock, 200, "OK")
     hass.states.async_set("person.alice", "not_home")
-    await _setup_script(hass, "{{ states('person.alice') }}")
+    await _setup_script(hass, add_profile, "{{ states('person.alice') }}")
 
     response: Any = await hass.services.async_call(
         script.DOMAIN, "left_home", blocking=True, return_response=True
@@ -145,11 +146,11 @@ async def test_blueprint_script_posts_to_ifttt(
 
 
 async def test_blueprint_script_fails_on_ifttt_error(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, add_profile: AddProfile
 ) -> None:
     """An HTTP error from IFTTT fails the script without showing the key."""
     _mock_ifttt(aioclient_mock, 401, "Unauthorized")
-    await _setup_script(hass, "Alice")
+    await _setup_script(hass, add_profile, "Alice")
 
     with pytest.raises(HomeAssistantError) as info:
         await hass.services.async_call(

@@ -16,7 +16,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import load_yaml
 import pytest
 
-from .saved import add_profile_with_requests, request_data, subentry
+from .helpers import AddProfile, request_data, subentry
 from .server import RecordingServer
 
 BLUEPRINT_PATH = "scene_http_request/ifttt_saved_request.yaml"
@@ -70,12 +70,12 @@ def test_description_shows_the_body() -> None:
 
 async def _setup(
     hass: HomeAssistant,
+    add_profile: AddProfile,
     server: RecordingServer,
     path: str,
     value1: str = "{{ 1 + 1 }}",
 ) -> None:
-    await add_profile_with_requests(
-        hass,
+    await add_profile(
         "IFTTT",
         server.url("trigger/"),
         subentry(
@@ -105,10 +105,10 @@ async def _setup(
 
 
 async def test_script_sends_the_saved_request(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
 ) -> None:
     """A script from the variant sends the saved request with the values."""
-    await _setup(hass, server, "left_home")
+    await _setup(hass, add_profile, server, "left_home")
     response: Any = await hass.services.async_call(
         script.DOMAIN, "left_home", blocking=True, return_response=True
     )
@@ -119,10 +119,10 @@ async def test_script_sends_the_saved_request(
 
 
 async def test_script_sends_any_value_intact(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
 ) -> None:
     """Quotes, backslashes, tabs and newlines arrive as they are, adding no key."""
-    await _setup(hass, server, "left_home", HOSTILE)
+    await _setup(hass, add_profile, server, "left_home", HOSTILE)
     await hass.services.async_call(
         script.DOMAIN, "left_home", blocking=True, return_response=True
     )
@@ -134,7 +134,7 @@ async def test_script_sends_any_value_intact(
 
 
 async def test_script_fails_on_http_error(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
 ) -> None:
     """An HTTP error fails the script without showing the key."""
 
@@ -144,7 +144,7 @@ async def test_script_fails_on_http_error(
 
         return web.Response(status=401)
 
-    await _setup(hass, server, "bad")
+    await _setup(hass, add_profile, server, "bad")
     with pytest.raises(HomeAssistantError) as info:
         await hass.services.async_call(
             script.DOMAIN, "left_home", blocking=True, return_response=True

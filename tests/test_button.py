@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.scene_http_request.const import DOMAIN, SUBENTRY_REQUEST
 
 from .devices import devices_of, subentry_of
-from .saved import add_profile_with_requests, request_data, subentry
+from .helpers import AddProfile, request_data, subentry
 from .server import RecordingServer
 
 
@@ -33,15 +33,16 @@ async def press(hass: HomeAssistant, button: str) -> None:
 
 
 @pytest.fixture
-async def entry(hass: HomeAssistant, server: RecordingServer) -> MockConfigEntry:
+async def entry(
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
+) -> MockConfigEntry:
     """A profile with two saved requests."""
 
     @server.route("/missing")
     async def missing(request: web.Request) -> web.Response:
         return web.Response(status=404)
 
-    return await add_profile_with_requests(
-        hass,
+    return await add_profile(
         "Hooks",
         str(server.base),
         subentry(
@@ -107,11 +108,11 @@ async def test_press_failure_is_raised(
 
 
 async def test_press_template_error_is_raised(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
 ) -> None:
     """A template that needs variables fails the press with template_error."""
-    await add_profile_with_requests(
-        hass, "P", str(server.base), subentry(request_data("v", "{{ who }}"), "s")
+    await add_profile(
+        "P", str(server.base), subentry(request_data("v", "{{ who }}"), "s")
     )
     with pytest.raises(ServiceValidationError) as info:
         await press(hass, entity_id(hass, "button", "s_send"))

@@ -18,7 +18,6 @@ from homeassistant.helpers.aiohttp_client import (
 from homeassistant.setup import async_setup_component
 from multidict import CIMultiDict, CIMultiDictProxy
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
 )
@@ -26,6 +25,8 @@ from yarl import URL
 
 from custom_components.scene_http_request import client
 from custom_components.scene_http_request.const import DOMAIN, SERVICE_SEND
+
+from .helpers import AddProfile
 
 
 @pytest.mark.parametrize(
@@ -267,7 +268,7 @@ async def test_retries_through_aioclient_mock(
 
 
 async def test_action_through_aioclient_mock(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, add_profile: AddProfile
 ) -> None:
     """The whole action runs on HA's test double: what is sent, what comes back."""
     aioclient_mock.post(
@@ -277,14 +278,9 @@ async def test_action_through_aioclient_mock(
         headers={"Content-Type": "application/json", "X-A": "1"},
     )
     assert await async_setup_component(hass, DOMAIN, {})
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="API",
-        data={"name": "API", "base_url": "https://api.example.com/v1/"},
-        options={"auth_type": "bearer", "token": "tok"},
+    await add_profile(
+        "API", "https://api.example.com/v1/", auth_type="bearer", token="tok"
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
     response = await hass.services.async_call(
         DOMAIN,
         SERVICE_SEND,

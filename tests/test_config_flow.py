@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import json
 import logging
 from pathlib import Path
-import socket
 from typing import Any
 from unittest.mock import patch
 
@@ -25,7 +24,6 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, section
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.scene_http_request import client, config_flow
 from custom_components.scene_http_request.client import RequestError
@@ -41,6 +39,16 @@ from custom_components.scene_http_request.const import (
 from custom_components.scene_http_request.content import status_line
 from custom_components.scene_http_request.profile import SECRET_OPTIONS
 
+from .helpers import (
+    SETTINGS_STEPS,
+    add_entry,
+    configure_flow,
+    settings_step,
+    setup_entry,
+    suggested_values,
+    top_level,
+    user_step,
+)
 from .server import RecordingServer, ThreadedServer, make_self_signed_cert
 
 LOGGER_NAME = "custom_components.scene_http_request"
@@ -88,141 +96,6 @@ def routes(server: RecordingServer) -> Iterator[asyncio.Event]:
     release.set()
 
 
-@pytest.fixture
-def closed_port(socket_enabled: None) -> int:
-    """Return a port on 127.0.0.1 that nothing listens on."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-# -------------------------------------------------------------------------- helpers
-
-SETTINGS_STEPS = ("settings", "init")
-
-
-def _walk(schema: Any) -> Iterator[tuple[Any, Any]]:
-    """Yield the (marker, validator) pairs of a form, sections' fields included."""
-    for key, value in schema.schema.items():
-        if isinstance(value, section):
-            yield from _walk(value.schema)
-        else:
-            yield key, value
-
-
-def _suggested(result: Any) -> dict[str, Any]:
-    """Return the suggested values of a form, sections flattened."""
-    values: dict[str, Any] = {}
-    for key, _ in _walk(result["data_schema"]):
-        description = getattr(key, "description", None)
-        if isinstance(description, dict) and "suggested_value" in description:
-            values[str(key.schema)] = description["suggested_value"]
-    return values
-
-
-def _fields(result: Any) -> set[str]:
-    """Return every field of a form, those inside sections included."""
-    return {str(key.schema) for key, _ in _walk(result["data_schema"])}
-
-
-def _top_level(result: Any) -> dict[str, Any]:
-    """Return a form's top-level fields and sections (name -> validator)."""
-    return {
-        str(key.schema): value for key, value in result["data_schema"].schema.items()
-    }
-
-
-def _manager(hass: HomeAssistant, result: Any) -> Any:
-    """Return the flow manager (config or options) a form belongs to."""
-    options = hass.config_entries.options
-    if any(flow["flow_id"] == result["flow_id"] for flow in options.async_progress()):
-        return options
-    return hass.config_entries.flow
-
-
-def _settings_input(result: Any, user_input: dict[str, Any]) -> dict[str, Any]:
-    """Shape flat settings like the settings form: sections nested, others dropped."""
-    shown = _top_level(result)
-    data: dict[str, Any] = {}
-    for key, value in user_input.items():
-        if (name := config_flow.SECTION_OF.get(key)) is not None:
-            data.setdefault(name, {})[key] = value
-        elif key in shown:
-            data[key] = value
-    return data
-
-
-async def _settings_step(
-    hass: HomeAssistant, result: Any, user_input: dict[str, Any]
-) -> Any:
-    """Submit the settings-form part of flat input; return the next result."""
-    assert result["step_id"] in SETTINGS_STEPS
-    return await _manager(hass, result).async_configure(
-        result["flow_id"], _settings_input(result, user_input)
-    )
-
-
-async def _configure(
-    hass: HomeAssistant, result: Any, user_input: dict[str, Any]
-) -> Any:
-    """Submit flat settings and credentials through the steps the flow asks.
-
-    From the settings form: its part, then (if the credentials step follows)
-    the credentials part. From the credentials form: the credentials part.
-    """
-    if result["step_id"] in SETTINGS_STEPS:
-        result = await _settings_step(hass, result, user_input)
-        if result["type"] is not FlowResultType.FORM:
-            return result
-        if result["step_id"] != "credentials" or result["errors"]:
-            return result
-    assert result["step_id"] == "credentials"
-    shown = _fields(result)
-    return await _manager(hass, result).async_configure(
-        result["flow_id"], {k: v for k, v in user_input.items() if k in shown}
-    )
-
-
-async def _user_step(
-    hass: HomeAssistant, name: str = "Example", base_url: str | None = None
-) -> Any:
-    """Run the user step and return the settings form."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
-    assert result["errors"] == {}
-    assert result["description_placeholders"] == {
-        "example_url": "https://api.example.com/v1/"
-    }
-    user_input = {CONF_NAME: name}
-    if base_url is not None:
-        user_input[CONF_BASE_URL] = base_url
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "settings"
-    assert result["errors"] == {}
-    assert result["description_placeholders"] == {"test_result": ""}
-    return result
-
-
-def _entry(
-    hass: HomeAssistant,
-    name: str = "Example",
-    base_url: str | None = "https://api.example.com/",
-    options: dict[str, Any] | None = None,
-) -> MockConfigEntry:
-    data = {CONF_NAME: name}
-    if base_url is not None:
-        data[CONF_BASE_URL] = base_url
-    entry = MockConfigEntry(domain=DOMAIN, title=name, data=data, options=options or {})
-    entry.add_to_hass(hass)
-    return entry
-
-
 BASIC_OPTIONS = {
     CONF_HEADERS: [{"name": "X-Api-Key", "value": HEADER_SECRET}],
     CONF_AUTH_TYPE: "basic",
@@ -237,7 +110,7 @@ BASIC_OPTIONS = {
 
 async def test_user_flow_creates_profile(hass: HomeAssistant) -> None:
     """A profile with every setting is created, its base URL normalized."""
-    result = await _user_step(hass, "  Example API ", "HTTPS://API.Example.com:443/v1")
+    result = await user_step(hass, "  Example API ", "HTTPS://API.Example.com:443/v1")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
@@ -260,7 +133,7 @@ async def test_user_flow_creates_profile(hass: HomeAssistant) -> None:
     assert result["step_id"] == "credentials"
     assert result["errors"] == {}
     assert result["description_placeholders"] == {"test_result": ""}
-    assert _suggested(result) == {}
+    assert suggested_values(result) == {}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {CONF_USERNAME: " alice ", CONF_PASSWORD: " pass word "},
@@ -295,8 +168,8 @@ async def test_user_flow_creates_profile(hass: HomeAssistant) -> None:
 
 async def test_user_flow_minimal_profile(hass: HomeAssistant) -> None:
     """A name alone makes a profile; the settings keep their defaults."""
-    result = await _user_step(hass, "Bare")
-    assert _suggested(result) == {}
+    result = await user_step(hass, "Bare")
+    assert suggested_values(result) == {}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {CONF_NAME: "Bare"}
@@ -309,7 +182,7 @@ async def test_user_flow_minimal_profile(hass: HomeAssistant) -> None:
 
 async def test_user_flow_single_header_object(hass: HomeAssistant) -> None:
     """A single header row given as an object (not a list) is accepted."""
-    result = await _user_step(hass)
+    result = await user_step(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HEADERS: {"name": "X-One", "value": "1"}}
     )
@@ -342,7 +215,7 @@ async def test_user_flow_base_url_errors(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     assert result["errors"] == {CONF_BASE_URL: error}
-    assert _suggested(result) == {CONF_NAME: "Example", CONF_BASE_URL: base_url}
+    assert suggested_values(result) == {CONF_NAME: "Example", CONF_BASE_URL: base_url}
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_NAME: "Example", CONF_BASE_URL: "http://host.lan"}
@@ -387,7 +260,7 @@ async def test_user_flow_duplicate_aborts(
     existing_url: str | None,
 ) -> None:
     """A second profile with the same name or normalized base URL aborts."""
-    _entry(hass, existing_name, existing_url)
+    add_entry(hass, existing_name, existing_url)
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
@@ -400,8 +273,8 @@ async def test_user_flow_duplicate_aborts(
 
 async def test_user_flow_other_base_url_is_not_duplicate(hass: HomeAssistant) -> None:
     """Another path on the same host is a different profile."""
-    _entry(hass, "Example", "https://api.example.com/v1/")
-    result = await _user_step(hass, "V2", "https://api.example.com/v2")
+    add_entry(hass, "Example", "https://api.example.com/v1/")
+    result = await user_step(hass, "V2", "https://api.example.com/v2")
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
@@ -411,9 +284,9 @@ async def test_user_flow_duplicate_created_meanwhile(
     hass: HomeAssistant, auth: dict[str, str]
 ) -> None:
     """A profile created while the form was open aborts the flow when it saves."""
-    result = await _user_step(hass, "Example", "https://api.example.com/")
-    _entry(hass, "Example 2", "https://api.example.com/")
-    result = await _configure(hass, result, auth)
+    result = await user_step(hass, "Example", "https://api.example.com/")
+    add_entry(hass, "Example 2", "https://api.example.com/")
+    result = await configure_flow(hass, result, auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
 
@@ -437,8 +310,8 @@ CREDENTIAL_FIELDS = {
 
 async def test_settings_step_shows_sections_folded(hass: HomeAssistant) -> None:
     """Headers and the auth type, then folded connection, TLS and proxy sections."""
-    result = await _user_step(hass)
-    top = _top_level(result)
+    result = await user_step(hass)
+    top = top_level(result)
     assert list(top) == [
         CONF_HEADERS,
         CONF_AUTH_TYPE,
@@ -473,17 +346,17 @@ async def test_credentials_step_shows_the_chosen_type_only(
     hass: HomeAssistant, auth_type: str
 ) -> None:
     """The credentials step shows the chosen type's fields and the test request."""
-    result = await _user_step(hass, "Example", "https://api.example.com/")
-    result = await _settings_step(hass, result, {CONF_AUTH_TYPE: auth_type})
+    result = await user_step(hass, "Example", "https://api.example.com/")
+    result = await settings_step(hass, result, {CONF_AUTH_TYPE: auth_type})
     assert result["step_id"] == "credentials"
-    assert set(_top_level(result)) == {*CREDENTIAL_FIELDS[auth_type], CONF_TEST_REQUEST}
-    assert _suggested(result) == {}
+    assert set(top_level(result)) == {*CREDENTIAL_FIELDS[auth_type], CONF_TEST_REQUEST}
+    assert suggested_values(result) == {}
 
 
 async def test_credentials_step_skipped_for_none(hass: HomeAssistant) -> None:
     """Without authentication the settings step saves: no credentials step."""
-    result = await _user_step(hass)
-    result = await _settings_step(hass, result, {CONF_AUTH_TYPE: "none"})
+    result = await user_step(hass)
+    result = await settings_step(hass, result, {CONF_AUTH_TYPE: "none"})
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -491,32 +364,32 @@ async def test_settings_step_for_credentials_has_no_test_request(
     hass: HomeAssistant,
 ) -> None:
     """With authentication, the settings step leads on and holds no test toggle."""
-    entry = _entry(hass, options=BASIC_OPTIONS)
+    entry = add_entry(hass, options=BASIC_OPTIONS)
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert CONF_TEST_REQUEST not in _top_level(result)
+    assert CONF_TEST_REQUEST not in top_level(result)
     assert result["last_step"] is False
     # Shown again after an error, with the type just chosen.
-    result = await _settings_step(
+    result = await settings_step(
         hass, result, {CONF_AUTH_TYPE: "none", "proxy_url": "ftp://x"}
     )
-    assert CONF_TEST_REQUEST in _top_level(result)
+    assert CONF_TEST_REQUEST in top_level(result)
     assert result["last_step"] is True
-    result = await _settings_step(
+    result = await settings_step(
         hass, result, {CONF_AUTH_TYPE: "bearer", "proxy_url": "ftp://x"}
     )
-    assert CONF_TEST_REQUEST not in _top_level(result)
+    assert CONF_TEST_REQUEST not in top_level(result)
 
 
 async def test_test_request_toggle_moves_to_the_credentials(
     hass: HomeAssistant,
 ) -> None:
     """A test asked for on the settings step is kept for the credentials step."""
-    result = await _user_step(hass, "Example", "https://api.example.com/")
-    result = await _settings_step(
+    result = await user_step(hass, "Example", "https://api.example.com/")
+    result = await settings_step(
         hass, result, {CONF_AUTH_TYPE: "bearer", CONF_TEST_REQUEST: True}
     )
     assert result["step_id"] == "credentials"
-    assert _suggested(result) == {CONF_TEST_REQUEST: True}
+    assert suggested_values(result) == {CONF_TEST_REQUEST: True}
 
 
 # ------------------------------------------------------------- errors on the forms
@@ -550,22 +423,22 @@ async def test_settings_errors_and_recovery(
     hass: HomeAssistant, bad_input: dict[str, Any], error: dict[str, str]
 ) -> None:
     """A settings error shows on its field or section, which unfolds; then saves."""
-    result = await _user_step(hass)
-    result = await _settings_step(hass, result, {CONF_AUTH_TYPE: "bearer", **bad_input})
+    result = await user_step(hass)
+    result = await settings_step(hass, result, {CONF_AUTH_TYPE: "bearer", **bad_input})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "settings"
     assert result["errors"] == error
     assert result["description_placeholders"] == {"test_result": ""}
     folded = {
         name: part.options["collapsed"]
-        for name, part in _top_level(result).items()
+        for name, part in top_level(result).items()
         if isinstance(part, section)
     }
     assert folded == {
         name: name not in error for name in ("connection", "tls", "proxy")
     }
 
-    result = await _configure(
+    result = await configure_flow(
         hass,
         result,
         {
@@ -585,8 +458,8 @@ async def test_settings_errors_and_recovery(
 
 async def test_pem_cap_is_inclusive(hass: HomeAssistant) -> None:
     """A PEM text of exactly 256 KiB is parsed (and refused as PEM, not size)."""
-    result = await _user_step(hass)
-    result = await _settings_step(hass, result, {"ca_pem": "x" * (256 * 1024)})
+    result = await user_step(hass)
+    result = await settings_step(hass, result, {"ca_pem": "x" * (256 * 1024)})
     assert result["errors"] == {"tls": "invalid_ca_pem"}
 
 
@@ -629,23 +502,25 @@ async def test_credentials_errors_and_recovery(
     good_input: dict[str, str],
 ) -> None:
     """Each credentials error is shown on its field, then fixed input saves."""
-    result = await _user_step(hass)
-    result = await _configure(hass, result, {CONF_AUTH_TYPE: auth_type, **bad_input})
+    result = await user_step(hass)
+    result = await configure_flow(
+        hass, result, {CONF_AUTH_TYPE: auth_type, **bad_input}
+    )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "credentials"
     assert result["errors"] == error
     assert result["description_placeholders"] == {"test_result": ""}
-    assert CONF_PASSWORD not in _suggested(result)
-    assert CONF_TOKEN not in _suggested(result)
-    result = await _configure(hass, result, good_input)
+    assert CONF_PASSWORD not in suggested_values(result)
+    assert CONF_TOKEN not in suggested_values(result)
+    result = await configure_flow(hass, result, good_input)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["options"][CONF_AUTH_TYPE] == auth_type
 
 
 async def test_credentials_error_keeps_form_values(hass: HomeAssistant) -> None:
     """After an error the form shows what was typed, except secrets."""
-    result = await _user_step(hass)
-    result = await _configure(
+    result = await user_step(hass)
+    result = await configure_flow(
         hass,
         result,
         {
@@ -658,9 +533,9 @@ async def test_credentials_error_keeps_form_values(hass: HomeAssistant) -> None:
         },
     )
     assert result["errors"] == {CONF_USERNAME: "invalid_username"}
-    assert _suggested(result) == {CONF_USERNAME: "al:ice"}
+    assert suggested_values(result) == {CONF_USERNAME: "al:ice"}
     # The password typed before the error is kept when its field is left blank.
-    result = await _configure(hass, result, {CONF_USERNAME: "alice"})
+    result = await configure_flow(hass, result, {CONF_USERNAME: "alice"})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["options"][CONF_PASSWORD] == PASSWORD_SECRET
     assert result["options"][CONF_TIMEOUT] == 3.0
@@ -669,8 +544,8 @@ async def test_credentials_error_keeps_form_values(hass: HomeAssistant) -> None:
 
 async def test_settings_error_keeps_form_values(hass: HomeAssistant) -> None:
     """A settings error shows the typed values, sections included, no secret."""
-    result = await _user_step(hass)
-    result = await _settings_step(
+    result = await user_step(hass)
+    result = await settings_step(
         hass,
         result,
         {
@@ -685,7 +560,7 @@ async def test_settings_error_keeps_form_values(hass: HomeAssistant) -> None:
         },
     )
     assert result["errors"] == {CONF_HEADERS: "invalid_header"}
-    assert _suggested(result) == {
+    assert suggested_values(result) == {
         CONF_HEADERS: [{"name": "Bad Header", "value": "v"}],
         CONF_AUTH_TYPE: "basic",
         CONF_TIMEOUT: 3,
@@ -693,7 +568,7 @@ async def test_settings_error_keeps_form_values(hass: HomeAssistant) -> None:
         "proxy_url": "http://proxy.lan:3128",
         "proxy_username": "ha",
     }
-    result = await _configure(
+    result = await configure_flow(
         hass,
         result,
         {
@@ -709,8 +584,8 @@ async def test_settings_error_keeps_form_values(hass: HomeAssistant) -> None:
 
 async def test_settings_test_request_needs_base_url(hass: HomeAssistant) -> None:
     """A profile without base URL can't be tested but can be saved."""
-    result = await _user_step(hass, "No URL")
-    result = await _configure(
+    result = await user_step(hass, "No URL")
+    result = await configure_flow(
         hass,
         result,
         {CONF_AUTH_TYPE: "bearer", CONF_TOKEN: GOOD_TOKEN, CONF_TEST_REQUEST: True},
@@ -719,9 +594,9 @@ async def test_settings_test_request_needs_base_url(hass: HomeAssistant) -> None
     assert result["step_id"] == "credentials"
     assert result["errors"] == {CONF_TEST_REQUEST: "no_base_url"}
     assert result["description_placeholders"] == {"test_result": ""}
-    assert _suggested(result) == {}
+    assert suggested_values(result) == {}
     # The token stays in the flow: a blank field keeps it.
-    result = await _configure(hass, result, {})
+    result = await configure_flow(hass, result, {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["options"][CONF_TOKEN] == GOOD_TOKEN
 
@@ -733,19 +608,19 @@ async def test_test_request_success_then_save(
     hass: HomeAssistant, server: RecordingServer, routes: asyncio.Event
 ) -> None:
     """A test request shows the status, sends the profile's headers and auth."""
-    result = await _user_step(hass, "Local", server.url("/private"))
+    result = await user_step(hass, "Local", server.url("/private"))
     settings = {
         CONF_HEADERS: [{"name": "X-Api-Key", "value": HEADER_SECRET}],
         CONF_AUTH_TYPE: "bearer",
         CONF_TOKEN: GOOD_TOKEN,
         CONF_TEST_REQUEST: True,
     }
-    result = await _configure(hass, result, settings)
+    result = await configure_flow(hass, result, settings)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "credentials"
     assert result["errors"] == {}
     assert result["description_placeholders"] == {"test_result": "HTTP 200 OK"}
-    assert _suggested(result) == {}
+    assert suggested_values(result) == {}
     assert len(server.received) == 1
     received = server.received[0]
     assert received.method == "GET"
@@ -754,7 +629,7 @@ async def test_test_request_success_then_save(
     assert received.headers["Authorization"] == f"Bearer {GOOD_TOKEN}"
 
     # Saving needs no new test and no retyped token.
-    result = await _configure(hass, result, {})
+    result = await configure_flow(hass, result, {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["options"][CONF_TOKEN] == GOOD_TOKEN
     assert result["options"][CONF_HEADERS] == settings[CONF_HEADERS]
@@ -765,8 +640,8 @@ async def test_test_request_unauthorized_then_fixed(
     hass: HomeAssistant, server: RecordingServer, routes: asyncio.Event
 ) -> None:
     """A 401 answer shows invalid_auth; a new token then passes and saves."""
-    result = await _user_step(hass, "Local", server.url("/private/"))
-    result = await _configure(
+    result = await user_step(hass, "Local", server.url("/private/"))
+    result = await configure_flow(
         hass,
         result,
         {CONF_AUTH_TYPE: "bearer", CONF_TOKEN: BAD_TOKEN, CONF_TEST_REQUEST: True},
@@ -777,13 +652,13 @@ async def test_test_request_unauthorized_then_fixed(
     }
     assert server.last.headers["Authorization"] == f"Bearer {BAD_TOKEN}"
 
-    result = await _configure(
+    result = await configure_flow(
         hass, result, {CONF_TOKEN: GOOD_TOKEN, CONF_TEST_REQUEST: True}
     )
     assert result["errors"] == {}
     assert result["description_placeholders"] == {"test_result": "HTTP 200 OK"}
 
-    result = await _configure(hass, result, {})
+    result = await configure_flow(hass, result, {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["options"][CONF_TOKEN] == GOOD_TOKEN
 
@@ -792,14 +667,14 @@ async def test_test_request_failure_does_not_block_saving(
     hass: HomeAssistant, closed_port: int
 ) -> None:
     """A refused connection shows cannot_connect; the profile still saves."""
-    result = await _user_step(hass, "Down", f"http://127.0.0.1:{closed_port}/")
-    result = await _configure(hass, result, {CONF_TEST_REQUEST: True})
+    result = await user_step(hass, "Down", f"http://127.0.0.1:{closed_port}/")
+    result = await configure_flow(hass, result, {CONF_TEST_REQUEST: True})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "settings"
     assert result["errors"] == {"base": "cannot_connect"}
     assert result["description_placeholders"] == {"test_result": ""}
 
-    result = await _configure(hass, result, {CONF_TEST_REQUEST: False})
+    result = await configure_flow(hass, result, {CONF_TEST_REQUEST: False})
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -823,8 +698,8 @@ async def test_test_request_outcomes(
     expected: tuple[dict[str, str], str],
 ) -> None:
     """Timeouts, size limits and redirects apply to the test as at runtime."""
-    result = await _user_step(hass, "Local", server.url(path))
-    result = await _configure(hass, result, {**settings, CONF_TEST_REQUEST: True})
+    result = await user_step(hass, "Local", server.url(path))
+    result = await configure_flow(hass, result, {**settings, CONF_TEST_REQUEST: True})
     assert (result["errors"], result["description_placeholders"]["test_result"]) == (
         expected
     )
@@ -836,12 +711,12 @@ async def test_test_request_tls(
     """A self-signed certificate fails the test unless verification is off."""
     context = make_self_signed_cert(tmp_path).server_context()
     with ThreadedServer(context) as tls_server:
-        result = await _user_step(hass, "TLS", tls_server.url("/tls/"))
-        result = await _configure(hass, result, {CONF_TEST_REQUEST: True})
+        result = await user_step(hass, "TLS", tls_server.url("/tls/"))
+        result = await configure_flow(hass, result, {CONF_TEST_REQUEST: True})
         assert result["errors"] == {"base": "ssl_error"}
         assert tls_server.received == []
 
-        result = await _configure(
+        result = await configure_flow(
             hass, result, {CONF_VERIFY_SSL: False, CONF_TEST_REQUEST: True}
         )
         assert result["errors"] == {}
@@ -853,14 +728,14 @@ async def test_test_request_unexpected_error(
     hass: HomeAssistant, caplog: pytest.LogCaptureFixture
 ) -> None:
     """An unexpected exception is logged and shown as unknown."""
-    result = await _user_step(hass, "Example", "https://api.example.com/")
+    result = await user_step(hass, "Example", "https://api.example.com/")
     with patch.object(
         client.HttpClient,
         "async_request",
         autospec=True,
         side_effect=RuntimeError("boom"),
     ) as request:
-        result = await _configure(hass, result, {CONF_TEST_REQUEST: True})
+        result = await configure_flow(hass, result, {CONF_TEST_REQUEST: True})
     assert request.call_count == 1
     assert result["errors"] == {"base": "unknown"}
     assert "Unexpected error in the test request of Example" in caplog.text
@@ -882,27 +757,27 @@ async def test_test_request_error_mapping(
     hass: HomeAssistant, key: str, error: str
 ) -> None:
     """Every client error maps to a form error."""
-    result = await _user_step(hass, "Example", "https://api.example.com/")
+    result = await user_step(hass, "Example", "https://api.example.com/")
     with patch.object(
         client.HttpClient,
         "async_request",
         autospec=True,
         side_effect=RequestError(key, "api.example.com"),
     ):
-        result = await _configure(hass, result, {CONF_TEST_REQUEST: True})
+        result = await configure_flow(hass, result, {CONF_TEST_REQUEST: True})
     assert result["errors"] == {"base": error}
 
 
 async def test_test_request_uses_profile_defaults(hass: HomeAssistant) -> None:
     """The test request is built from the profile like a runtime request."""
-    result = await _user_step(hass, "Example", "https://api.example.com/v1")
+    result = await user_step(hass, "Example", "https://api.example.com/v1")
     with patch.object(
         client.HttpClient,
         "async_request",
         autospec=True,
         side_effect=RequestError("timeout", "x"),
     ) as request:
-        result = await _configure(
+        result = await configure_flow(
             hass,
             result,
             {
@@ -926,7 +801,9 @@ async def test_test_request_uses_profile_defaults(hass: HomeAssistant) -> None:
         assert options.digest_auth == ("alice", PASSWORD_SECRET)
 
     result = await hass.config_entries.options.async_init(
-        (await _configure(hass, result, {CONF_USERNAME: "alice"}))["result"].entry_id
+        (await configure_flow(hass, result, {CONF_USERNAME: "alice"}))[
+            "result"
+        ].entry_id
     )
     with patch.object(
         client.HttpClient,
@@ -934,7 +811,7 @@ async def test_test_request_uses_profile_defaults(hass: HomeAssistant) -> None:
         autospec=True,
         side_effect=RequestError("timeout", "x"),
     ) as request:
-        await _configure(
+        await configure_flow(
             hass,
             result,
             {
@@ -967,15 +844,9 @@ def test_status_line() -> None:
 # ------------------------------------------------------------------ options flow
 
 
-async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.LOADED
-
-
 async def test_options_form_is_prefilled_without_secrets(hass: HomeAssistant) -> None:
     """The options forms show the stored settings, never a password or token."""
-    entry = _entry(
+    entry = add_entry(
         hass,
         options={**BASIC_OPTIONS, CONF_TIMEOUT: 4.0, CONF_MAX_RESPONSE_SIZE: 500},
     )
@@ -984,28 +855,28 @@ async def test_options_form_is_prefilled_without_secrets(hass: HomeAssistant) ->
     assert result["step_id"] == "init"
     assert result["errors"] == {}
     assert result["description_placeholders"] == {"test_result": ""}
-    assert _suggested(result) == {
+    assert suggested_values(result) == {
         CONF_HEADERS: [{"name": "X-Api-Key", "value": HEADER_SECRET}],
         CONF_AUTH_TYPE: "basic",
         CONF_VERIFY_SSL: True,
         CONF_TIMEOUT: 4.0,
         CONF_MAX_RESPONSE_SIZE: 500,
     }
-    result = await _settings_step(
-        hass, result, {**_suggested(result), CONF_PASSWORD: "not here"}
+    result = await settings_step(
+        hass, result, {**suggested_values(result), CONF_PASSWORD: "not here"}
     )
     assert result["step_id"] == "credentials"
-    assert _suggested(result) == {CONF_USERNAME: "alice"}
+    assert suggested_values(result) == {CONF_USERNAME: "alice"}
 
 
 async def test_options_edit_headers_keeps_blank_password(
     hass: HomeAssistant,
 ) -> None:
     """Editing headers with a blank password keeps the stored one."""
-    entry = _entry(hass, options=BASIC_OPTIONS)
-    await _setup(hass, entry)
+    entry = add_entry(hass, options=BASIC_OPTIONS)
+    await setup_entry(hass, entry)
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await _configure(
+    result = await configure_flow(
         hass,
         result,
         {
@@ -1043,9 +914,9 @@ async def test_options_edit_headers_keeps_blank_password(
 
 async def test_options_typed_password_replaces_stored(hass: HomeAssistant) -> None:
     """A typed password replaces the stored one."""
-    entry = _entry(hass, options=BASIC_OPTIONS)
+    entry = add_entry(hass, options=BASIC_OPTIONS)
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await _configure(
+    result = await configure_flow(
         hass,
         result,
         {CONF_AUTH_TYPE: "digest", CONF_USERNAME: "alice", CONF_PASSWORD: "n3w"},
@@ -1062,14 +933,14 @@ async def test_options_typed_password_replaces_stored(hass: HomeAssistant) -> No
 
 async def test_options_basic_to_bearer_drops_password(hass: HomeAssistant) -> None:
     """Switching to bearer needs a token and drops the username and password."""
-    entry = _entry(hass, options=BASIC_OPTIONS)
+    entry = add_entry(hass, options=BASIC_OPTIONS)
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await _configure(
+    result = await configure_flow(
         hass, result, {CONF_AUTH_TYPE: "bearer", CONF_USERNAME: "alice"}
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_TOKEN: "token_required"}
-    result = await _configure(hass, result, {CONF_TOKEN: GOOD_TOKEN})
+    result = await configure_flow(hass, result, {CONF_TOKEN: GOOD_TOKEN})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {
         CONF_HEADERS: [],
@@ -1081,18 +952,18 @@ async def test_options_basic_to_bearer_drops_password(hass: HomeAssistant) -> No
 
 async def test_options_bearer_keeps_blank_token(hass: HomeAssistant) -> None:
     """A stored token survives an edit that leaves its field blank."""
-    entry = _entry(
+    entry = add_entry(
         hass,
         options={CONF_AUTH_TYPE: "bearer", CONF_TOKEN: GOOD_TOKEN, CONF_HEADERS: []},
     )
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert CONF_TOKEN not in _suggested(result)
-    result = await _settings_step(
+    assert CONF_TOKEN not in suggested_values(result)
+    result = await settings_step(
         hass, result, {CONF_AUTH_TYPE: "bearer", CONF_VERIFY_SSL: False}
     )
     assert result["step_id"] == "credentials"
-    assert CONF_TOKEN not in _suggested(result)
-    result = await _configure(hass, result, {CONF_TOKEN: ""})
+    assert CONF_TOKEN not in suggested_values(result)
+    result = await configure_flow(hass, result, {CONF_TOKEN: ""})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_TOKEN] == GOOD_TOKEN
     assert result["data"][CONF_VERIFY_SSL] is False
@@ -1100,10 +971,10 @@ async def test_options_bearer_keeps_blank_token(hass: HomeAssistant) -> None:
 
 async def test_options_auth_none_clears_credentials(hass: HomeAssistant) -> None:
     """Setting authentication to none removes every stored credential."""
-    entry = _entry(hass, options={**BASIC_OPTIONS, CONF_TOKEN: "stale"})
-    await _setup(hass, entry)
+    entry = add_entry(hass, options={**BASIC_OPTIONS, CONF_TOKEN: "stale"})
+    await setup_entry(hass, entry)
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await _configure(
+    result = await configure_flow(
         hass,
         result,
         {
@@ -1126,9 +997,9 @@ async def test_options_auth_none_clears_credentials(hass: HomeAssistant) -> None
 
 async def test_options_error_and_recovery(hass: HomeAssistant) -> None:
     """An options error is shown with the typed values, then fixed."""
-    entry = _entry(hass, options=BASIC_OPTIONS)
+    entry = add_entry(hass, options=BASIC_OPTIONS)
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await _configure(
+    result = await configure_flow(
         hass,
         result,
         {CONF_HEADERS: [{"name": "X Bad", "value": "1"}], CONF_AUTH_TYPE: "basic"},
@@ -1136,13 +1007,13 @@ async def test_options_error_and_recovery(hass: HomeAssistant) -> None:
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
     assert result["errors"] == {CONF_HEADERS: "invalid_header"}
-    assert _suggested(result)[CONF_HEADERS] == [{"name": "X Bad", "value": "1"}]
-    result = await _configure(
+    assert suggested_values(result)[CONF_HEADERS] == [{"name": "X Bad", "value": "1"}]
+    result = await configure_flow(
         hass, result, {CONF_AUTH_TYPE: "basic", CONF_USERNAME: ""}
     )
     assert result["step_id"] == "credentials"
     assert result["errors"] == {CONF_USERNAME: "username_required"}
-    result = await _configure(hass, result, {CONF_USERNAME: "carol"})
+    result = await configure_flow(hass, result, {CONF_USERNAME: "carol"})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_USERNAME] == "carol"
     assert result["data"][CONF_PASSWORD] == PASSWORD_SECRET
@@ -1150,11 +1021,11 @@ async def test_options_error_and_recovery(hass: HomeAssistant) -> None:
 
 async def test_options_test_request_without_base_url(hass: HomeAssistant) -> None:
     """The options test request needs a base URL; saving still works."""
-    entry = _entry(hass, base_url=None)
+    entry = add_entry(hass, base_url=None)
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await _configure(hass, result, {CONF_TEST_REQUEST: True})
+    result = await configure_flow(hass, result, {CONF_TEST_REQUEST: True})
     assert result["errors"] == {CONF_TEST_REQUEST: "no_base_url"}
-    result = await _configure(hass, result, {})
+    result = await configure_flow(hass, result, {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -1162,7 +1033,7 @@ async def test_options_test_request_uses_stored_secrets(
     hass: HomeAssistant, server: RecordingServer, routes: asyncio.Event
 ) -> None:
     """A test from the options flow sends the stored token and headers."""
-    entry = _entry(
+    entry = add_entry(
         hass,
         base_url=server.url("/private/"),
         options={
@@ -1172,7 +1043,7 @@ async def test_options_test_request_uses_stored_secrets(
         },
     )
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await _configure(
+    result = await configure_flow(
         hass,
         result,
         {
@@ -1189,11 +1060,11 @@ async def test_options_test_request_uses_stored_secrets(
     assert server.last.headers["X-Api-Key"] == HEADER_SECRET
 
     # A wrong token typed for a test is reported, and not saved by accident.
-    result = await _configure(
+    result = await configure_flow(
         hass, result, {CONF_TOKEN: BAD_TOKEN, CONF_TEST_REQUEST: True}
     )
     assert result["errors"] == {"base": "invalid_auth"}
-    result = await _configure(hass, result, {CONF_TOKEN: GOOD_TOKEN})
+    result = await configure_flow(hass, result, {CONF_TOKEN: GOOD_TOKEN})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_TOKEN] == GOOD_TOKEN
     assert result["data"][CONF_HEADERS] == [
@@ -1206,8 +1077,8 @@ async def test_options_test_request_uses_stored_secrets(
 
 async def test_reconfigure_changes_name_and_base_url(hass: HomeAssistant) -> None:
     """Reconfigure renames the profile and normalizes the new base URL."""
-    entry = _entry(hass, options=BASIC_OPTIONS)
-    await _setup(hass, entry)
+    entry = add_entry(hass, options=BASIC_OPTIONS)
+    await setup_entry(hass, entry)
     result = await entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
@@ -1215,7 +1086,7 @@ async def test_reconfigure_changes_name_and_base_url(hass: HomeAssistant) -> Non
         CONF_NAME: "Example",
         "example_url": "https://api.example.com/v1/",
     }
-    assert _suggested(result) == {
+    assert suggested_values(result) == {
         CONF_NAME: "Example",
         CONF_BASE_URL: "https://api.example.com/",
     }
@@ -1238,7 +1109,7 @@ async def test_reconfigure_changes_name_and_base_url(hass: HomeAssistant) -> Non
 
 async def test_reconfigure_removes_base_url(hass: HomeAssistant) -> None:
     """Clearing the base URL removes it; keeping the name is no duplicate."""
-    entry = _entry(hass)
+    entry = add_entry(hass)
     result = await entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_NAME: "Example"}
@@ -1250,7 +1121,7 @@ async def test_reconfigure_removes_base_url(hass: HomeAssistant) -> None:
 
 async def test_reconfigure_error_and_recovery(hass: HomeAssistant) -> None:
     """An invalid base URL is shown, then a valid one is saved."""
-    entry = _entry(hass)
+    entry = add_entry(hass)
     result = await entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_NAME: " ", CONF_BASE_URL: "https://u:p@x.example/"}
@@ -1260,7 +1131,7 @@ async def test_reconfigure_error_and_recovery(hass: HomeAssistant) -> None:
         CONF_NAME: "name_required",
         CONF_BASE_URL: "url_has_credentials",
     }
-    assert _suggested(result) == {
+    assert suggested_values(result) == {
         CONF_NAME: " ",
         CONF_BASE_URL: "https://u:p@x.example/",
     }
@@ -1284,8 +1155,8 @@ async def test_reconfigure_duplicate_aborts(
     hass: HomeAssistant, user_input: dict[str, str]
 ) -> None:
     """Reconfigure can't take another profile's name or base URL."""
-    entry = _entry(hass)
-    _entry(hass, "Other", "https://other.example.com/")
+    entry = add_entry(hass)
+    add_entry(hass, "Other", "https://other.example.com/")
     result = await entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input
@@ -1314,15 +1185,15 @@ async def test_secrets_never_leak(
 
     async def configure(result: Any, data: dict[str, Any]) -> Any:
         if result["step_id"] in SETTINGS_STEPS:
-            result = await _settings_step(hass, result, data)
+            result = await settings_step(hass, result, data)
             results.append(result)
             if result["step_id"] != "credentials":
                 return result
-        result = await _configure(hass, result, data)
+        result = await configure_flow(hass, result, data)
         results.append(result)
         return result
 
-    result = await _user_step(hass, "Leak", server.url("/private/"))
+    result = await user_step(hass, "Leak", server.url("/private/"))
     results.append(result)
     headers = [{"name": "X-Api-Key", "value": HEADER_SECRET}]
     for token in (BAD_TOKEN, GOOD_TOKEN):
@@ -1368,7 +1239,7 @@ async def test_secrets_never_leak(
             ]
         )
         if result["type"] is FlowResultType.FORM:
-            suggested = _suggested(result)
+            suggested = suggested_values(result)
             assert not set(suggested) & SECRET_OPTIONS
         for secret in secrets:
             assert secret not in exposed

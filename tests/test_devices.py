@@ -22,7 +22,7 @@ from custom_components.scene_http_request.const import DOMAIN
 
 from .conftest import deprecation_reports
 from .devices import devices_of, subentry_of
-from .saved import request_data, subentry
+from .helpers import profile_entry, request_data, subentry
 
 # Where HA 2026.10 made a device belong to one config entry and subentry.
 ONE_OWNER_DEVICES = AwesomeVersion(ha_version) >= AwesomeVersion("2026.10.0")
@@ -36,14 +36,11 @@ def stored_as_before(
     One service device per profile, identified by the entry ID, holds the
     entities of every saved request; each entity belongs to its subentry.
     """
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Hooks",
-        data={"name": "Hooks", "base_url": "http://127.0.0.1:9/"},
-        subentries_data=[
-            subentry(request_data("Left home", "left"), "sub-left"),
-            subentry(request_data("Arrived", "arrived"), "sub-arrived"),
-        ],
+    entry = profile_entry(
+        "Hooks",
+        "http://127.0.0.1:9/",
+        subentry(request_data("Left home", "left"), "sub-left"),
+        subentry(request_data("Arrived", "arrived"), "sub-arrived"),
     )
     entry.add_to_hass(hass)
     devices = dr.async_get(hass)
@@ -145,7 +142,7 @@ async def test_disabled_profile_device_stays_disabled(hass: HomeAssistant) -> No
 
 async def test_profile_device_without_requests_is_removed(hass: HomeAssistant) -> None:
     """A profile device left with no saved request is removed."""
-    entry = MockConfigEntry(domain=DOMAIN, title="Empty", data={"name": "Empty"})
+    entry = profile_entry("Empty")
     entry.add_to_hass(hass)
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id,
@@ -173,7 +170,7 @@ async def test_detector_flags_the_old_device_removal(
     HA 2026.10 deprecates it; older HA does not, so there any report our
     package makes through report_usage must be flagged instead.
     """
-    entry = MockConfigEntry(domain=DOMAIN, title="P", data={"name": "P"})
+    entry = profile_entry("P")
     entry.add_to_hass(hass)
     devices = dr.async_get(hass)
     device = devices.async_get_or_create(

@@ -9,7 +9,6 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -18,9 +17,8 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.scene_http_request import diagnostics
-from custom_components.scene_http_request.const import DOMAIN
 
-from .saved import request_data, subentry
+from .helpers import profile_entry, request_data, subentry
 
 HEADER_SECRET = "hdr-SECRET-value"
 COOKIE_SECRET = "session=SECRET-cookie"
@@ -97,13 +95,12 @@ async def test_diagnostics_redact_secrets(
     state: ConfigEntryState,
 ) -> None:
     """Header names and the base URL stay; values and credentials are redacted."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Example API",
-        data={"name": "Example API", "base_url": "https://api.example.com/v1/"},
-        options=options,
+    entry = profile_entry(
+        "Example API",
+        "https://api.example.com/v1/",
+        SAVED_REQUEST,
         entry_id="01JSCENEHTTPREQUESTDIAG0001",
-        subentries_data=[SAVED_REQUEST],
+        **options,
     )
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)

@@ -24,9 +24,9 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
 
 from .files_helpers import MIB, Place, open_fds_on, place, send
-from .test_soak import drop_idle_connections, no_asyncio_debug, settle
+from .helpers import drop_idle_connections, settle
 
-__all__ = ["no_asyncio_debug", "place"]  # fixtures
+__all__ = ["place"]  # a fixture
 
 CALLS = 400
 WARM_UP = 40

@@ -20,7 +20,6 @@ from homeassistant.helpers.json import json_bytes
 from homeassistant.setup import async_setup_component
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 from yarl import URL
 
@@ -38,6 +37,7 @@ from custom_components.scene_http_request.const import (
 from custom_components.scene_http_request.request import Prepared, prepare
 from custom_components.scene_http_request.validation import header_value_to_str
 
+from .helpers import AddProfile
 from .server import RawServer
 
 TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
@@ -211,22 +211,19 @@ def action_data(draw: st.DrawFn, entry_ids: list[str]) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def profiles(hass: HomeAssistant) -> list[str]:
+async def profiles(hass: HomeAssistant, add_profile: AddProfile) -> list[str]:
     """Set up the integration with a plain profile and one with a base URL."""
     assert await async_setup_component(hass, DOMAIN, {})
     entries = [
-        MockConfigEntry(domain=DOMAIN, title="Plain", data={"name": "Plain"}),
-        MockConfigEntry(
-            domain=DOMAIN,
-            title="Api",
-            data={"name": "Api", "base_url": "https://api.example.com/v1/"},
-            options={"auth_type": "bearer", "token": "t0ken", "timeout": 5},
+        await add_profile("Plain"),
+        await add_profile(
+            "Api",
+            "https://api.example.com/v1/",
+            auth_type="bearer",
+            token="t0ken",
+            timeout=5,
         ),
     ]
-    for entry in entries:
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
     return [entry.entry_id for entry in entries]
 
 

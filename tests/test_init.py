@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.scene_http_request.const import DOMAIN, SERVICE_SEND
 
+from .helpers import AddProfile, profile_entry
 
-async def test_setup_and_unload(hass: HomeAssistant) -> None:
+
+async def test_setup_and_unload(hass: HomeAssistant, add_profile: AddProfile) -> None:
     """A profile loads, registers the action and unloads."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Demo",
-        data={"name": "Demo", "base_url": "http://example.com/"},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = await add_profile("Demo", "http://example.com/")
     assert entry.state is ConfigEntryState.LOADED
     assert hass.services.has_service(DOMAIN, SERVICE_SEND)
     assert await hass.config_entries.async_unload(entry.entry_id)
@@ -27,11 +21,7 @@ async def test_setup_and_unload(hass: HomeAssistant) -> None:
 
 async def test_corrupt_profile_fails_setup(hass: HomeAssistant) -> None:
     """Stored data that cannot be parsed is a translated ConfigEntryError."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Broken",
-        data={"name": "Broken", "base_url": "ftp://example.com/"},
-    )
+    entry = profile_entry("Broken", "ftp://example.com/")
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_ERROR
@@ -39,10 +29,10 @@ async def test_corrupt_profile_fails_setup(hass: HomeAssistant) -> None:
     assert "corrupt" in entry.reason
 
 
-async def test_action_stays_after_last_profile(hass: HomeAssistant) -> None:
+async def test_action_stays_after_last_profile(
+    hass: HomeAssistant, add_profile: AddProfile
+) -> None:
     """The action belongs to the integration, not to a profile."""
-    entry = MockConfigEntry(domain=DOMAIN, title="Only", data={"name": "Only"})
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
+    entry = await add_profile("Only")
     assert await hass.config_entries.async_remove(entry.entry_id)
     assert hass.services.has_service(DOMAIN, SERVICE_SEND)

@@ -25,23 +25,22 @@ from custom_components.scene_http_request.const import DOMAIN
 from custom_components.scene_http_request.profile import InvalidProfileError
 
 from .certs import TestCA
+from .helpers import (
+    AddProfile,
+    add_entry,
+    assert_setup_fails_on_field,
+    configure_flow,
+    send,
+    send_error,
+    settings_step,
+    suggested_values,
+    user_step,
+)
 from .proxy import ForwardProxy
 from .server import RecordingServer, start_server
-from .stored_profile import assert_setup_fails_on_field
-from .test_config_flow import (
-    _configure,
-    _entry,
-    _settings_step,
-    _suggested,
-    _user_step,
-    closed_port,
-)
-from .test_services import add_profile, send, send_error
 
 SECRET = "client-SECRET-value"
 LOGGER_NAME = "custom_components.scene_http_request"
-
-__all__ = ["closed_port"]
 
 
 @dataclass
@@ -105,9 +104,9 @@ def endpoint(token_server: RecordingServer, server: RecordingServer) -> TokenEnd
 
 
 @pytest.fixture
-async def setup_integration(hass: HomeAssistant) -> None:
+async def setup_integration(hass: HomeAssistant, add_profile: AddProfile) -> None:
     """Set up the integration (the action) with no profile."""
-    await add_profile(hass, "Plain")
+    await add_profile("Plain")
 
 
 pytestmark = pytest.mark.usefixtures("setup_integration")
@@ -124,10 +123,13 @@ def _oauth(token_url: str, **extra: str) -> dict[str, Any]:
 
 
 async def _profile(
-    hass: HomeAssistant, server: RecordingServer, endpoint: TokenEndpoint, **extra: str
+    add_profile: AddProfile,
+    server: RecordingServer,
+    endpoint: TokenEndpoint,
+    **extra: str,
 ) -> str:
     options = _oauth(endpoint.server.url("/token"), **extra)
-    entry = await add_profile(hass, "Cloud", server.url("/api/"), **options)
+    entry = await add_profile("Cloud", server.url("/api/"), **options)
     return entry.entry_id
 
 
@@ -136,10 +138,13 @@ async def test_token_fetched_on_first_use_and_cached(
     server: RecordingServer,
     endpoint: TokenEndpoint,
     caplog: pytest.LogCaptureFixture,
+    add_profile: AddProfile,
 ) -> None:
     """One token serves many calls; the request has the form RFC 6749 asks for."""
     caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
-    entry_id = await _profile(hass, server, endpoint, scope="read write", audience="a")
+    entry_id = await _profile(
+        add_profile, server, endpoint, scope="read write", audience="a"
+    )
     assert endpoint.calls == 0  # nothing is fetched at setup
     for _ in range(3):
         response = await send(hass, config_entry_id=entry_id, url="data")
@@ -180,13 +185,15 @@ async def test_token_renewed_before_expiry(
     endpoint: TokenEndpoint,
     expires_in: Any,
     kept: float,
+    *,
+    add_profile: AddProfile,
 ) -> None:
     """A token is renewed 30 s before it expires, or at half its lifetime if sooner.
 
     (It was always 30 s: a token of 30 s or less was fetched for every call.)
     """
     endpoint.expires_in = expires_in
-    entry_id = await _profile(hass, server, endpoint)
+    entry_id = await _profile(add_profile, server, endpoint)
     clock = FakeClock()
     with patch.object(oauth, "time", clock):
         started = clock.now
@@ -206,6 +213,7 @@ async def test_concurrent_calls_with_a_short_lifetime_share_one_fetch(
     server: RecordingServer,
     endpoint: TokenEndpoint,
     expires_in: int,
+    add_profile: AddProfile,
 ) -> None:
     """20 calls at once make one token request, however short its lifetime.
 
@@ -214,7 +222,7 @@ async def test_concurrent_calls_with_a_short_lifetime_share_one_fetch(
     """
     endpoint.expires_in = expires_in
     endpoint.delay = 0.05
-    entry_id = await _profile(hass, server, endpoint)
+    entry_id = await _profile(add_profile, server, endpoint)
     responses = await asyncio.gather(
         *(send(hass, config_entry_id=entry_id, url="data") for _ in range(20))
     )
@@ -223,7 +231,10 @@ async def test_concurrent_calls_with_a_short_lifetime_share_one_fetch(
 
 
 async def test_slow_token_endpoint_with_a_short_lifetime(
-    hass: HomeAssistant, server: RecordingServer, endpoint: TokenEndpoint
+    hass: HomeAssistant,
+    server: RecordingServer,
+    endpoint: TokenEndpoint,
+    add_profile: AddProfile,
 ) -> None:
     """15 calls at once, a 0.4 s token endpoint, a 3 s timeout: all succeed.
 
@@ -231,7 +242,7 @@ async def test_slow_token_endpoint_with_a_short_lifetime(
     """
     endpoint.expires_in = 10
     endpoint.delay = 0.4
-    entry_id = await _profile(hass, server, endpoint)
+    entry_id = await _profile(add_profile, server, endpoint)
     started = time.monotonic()
     responses = await asyncio.gather(
         *(
@@ -250,10 +261,11 @@ async def test_concurrent_401s_refresh_the_token_once(
     server: RecordingServer,
     endpoint: TokenEndpoint,
     expires_in: int | None,
+    add_profile: AddProfile,
 ) -> None:
     """A token revoked under 10 calls at once: one new token serves them all."""
     endpoint.expires_in = expires_in
-    entry_id = await _profile(hass, server, endpoint)
+    entry_id = await _profile(add_profile, server, endpoint)
     await send(hass, config_entry_id=entry_id, url="data")
     endpoint.valid.clear()
     endpoint.delay = 0.1
@@ -282,6 +294,7 @@ async def test_huge_expires_in_means_no_expiry(
     server: RecordingServer,
     token_server: RecordingServer,
     expires_in: bytes,
+    add_profile: AddProfile,
 ) -> None:
     """An expires_in no float holds is taken as none given: the token is used.
 
@@ -301,7 +314,7 @@ async def test_huge_expires_in_means_no_expiry(
         return web.Response(body=body, content_type="application/json")
 
     options = _oauth(token_server.url("/token"))
-    entry = await add_profile(hass, "Cloud", server.url("/api/"), **options)
+    entry = await add_profile("Cloud", server.url("/api/"), **options)
     for _ in range(2):
         response = await send(hass, config_entry_id=entry.entry_id, url="x")
         assert response["status"] == 200
@@ -310,11 +323,14 @@ async def test_huge_expires_in_means_no_expiry(
 
 
 async def test_401_fetches_a_new_token_and_retries_once(
-    hass: HomeAssistant, server: RecordingServer, endpoint: TokenEndpoint
+    hass: HomeAssistant,
+    server: RecordingServer,
+    endpoint: TokenEndpoint,
+    add_profile: AddProfile,
 ) -> None:
     """A revoked token: one new token, one retry; a second 401 is the answer."""
     endpoint.expires_in = None  # no lifetime: kept until a 401
-    entry_id = await _profile(hass, server, endpoint)
+    entry_id = await _profile(add_profile, server, endpoint)
     await send(hass, config_entry_id=entry_id, url="data")
     endpoint.valid.clear()
     response = await send(hass, config_entry_id=entry_id, url="data")
@@ -336,11 +352,14 @@ async def test_401_fetches_a_new_token_and_retries_once(
 
 
 async def test_concurrent_calls_share_one_fetch(
-    hass: HomeAssistant, server: RecordingServer, endpoint: TokenEndpoint
+    hass: HomeAssistant,
+    server: RecordingServer,
+    endpoint: TokenEndpoint,
+    add_profile: AddProfile,
 ) -> None:
     """50 calls at once wait for the same token request."""
     endpoint.delay = 0.2
-    entry_id = await _profile(hass, server, endpoint)
+    entry_id = await _profile(add_profile, server, endpoint)
     responses = await asyncio.gather(
         *(send(hass, config_entry_id=entry_id, url="data") for _ in range(50))
     )
@@ -353,10 +372,11 @@ async def test_failing_token_server(
     server: RecordingServer,
     endpoint: TokenEndpoint,
     closed_port: int,
+    add_profile: AddProfile,
 ) -> None:
     """A token endpoint that refuses, or can't be reached, is oauth_failed."""
     endpoint.status = 400
-    entry_id = await _profile(hass, server, endpoint)
+    entry_id = await _profile(add_profile, server, endpoint)
     err = await send_error(hass, config_entry_id=entry_id, url="data")
     assert err.translation_key == "oauth_failed"
     assert err.translation_placeholders == {
@@ -366,7 +386,7 @@ async def test_failing_token_server(
     assert server.received == []
 
     options = _oauth(f"http://127.0.0.1:{closed_port}/token")
-    down = await add_profile(hass, "Down", server.url("/other/"), **options)
+    down = await add_profile("Down", server.url("/other/"), **options)
     err = await send_error(hass, config_entry_id=down.entry_id, url="x")
     assert err.translation_key == "oauth_failed"
     assert err.translation_placeholders["status"] == "cannot_connect"
@@ -390,6 +410,7 @@ async def test_invalid_token_answers(
     server: RecordingServer,
     token_server: RecordingServer,
     answer: bytes,
+    add_profile: AddProfile,
 ) -> None:
     """A token answer that isn't a usable bearer token is oauth_failed."""
 
@@ -398,7 +419,7 @@ async def test_invalid_token_answers(
         return web.Response(body=answer, content_type="application/json")
 
     options = _oauth(token_server.url("/token"))
-    entry = await add_profile(hass, "Cloud", server.url("/api/"), **options)
+    entry = await add_profile("Cloud", server.url("/api/"), **options)
     err = await send_error(hass, config_entry_id=entry.entry_id, url="x")
     assert err.translation_key == "oauth_failed"
     assert err.translation_placeholders["status"] == "invalid token response"
@@ -433,6 +454,7 @@ async def test_token_stays_on_the_profile_origin(
     server: RecordingServer,
     other_server: RecordingServer,
     endpoint: TokenEndpoint,
+    add_profile: AddProfile,
 ) -> None:
     """A redirect to another origin never carries the token; a call's own wins."""
 
@@ -440,7 +462,7 @@ async def test_token_stays_on_the_profile_origin(
     async def away(request: web.Request) -> web.Response:
         raise web.HTTPFound(other_server.url("/landing"))
 
-    entry_id = await _profile(hass, server, endpoint)
+    entry_id = await _profile(add_profile, server, endpoint)
     await send(hass, config_entry_id=entry_id, url="away")
     assert server.last.headers["Authorization"] == "Bearer tok-SECRET-0"
     assert "Authorization" not in other_server.last.headers
@@ -452,7 +474,10 @@ async def test_token_stays_on_the_profile_origin(
 
 
 async def test_token_request_uses_the_profile_tls(
-    hass: HomeAssistant, server: RecordingServer, tmp_path: Path
+    hass: HomeAssistant,
+    server: RecordingServer,
+    tmp_path: Path,
+    add_profile: AddProfile,
 ) -> None:
     """The token endpoint is verified with the profile's own CA."""
     ca = TestCA()
@@ -465,7 +490,7 @@ async def test_token_request_uses_the_profile_tls(
 
         options = _oauth(secure.url("/token"))
         entry = await add_profile(
-            hass, "Cloud", server.url("/api/"), ca_pem=ca.cert_pem, **options
+            "Cloud", server.url("/api/"), ca_pem=ca.cert_pem, **options
         )
         await send(hass, config_entry_id=entry.entry_id, url="x")
         assert server.last.headers["Authorization"] == "Bearer tls-token"
@@ -497,8 +522,10 @@ async def test_flow_oauth_errors_kept_secret_and_test_request(
     endpoint: TokenEndpoint,
 ) -> None:
     """Field errors, a kept secret, and a test request that gets a token."""
-    result = await _user_step(hass, "Cloud", server.url("/api/"))
-    result = await _configure(hass, result, {"auth_type": "oauth2_client_credentials"})
+    result = await user_step(hass, "Cloud", server.url("/api/"))
+    result = await configure_flow(
+        hass, result, {"auth_type": "oauth2_client_credentials"}
+    )
     assert result["step_id"] == "credentials"
     assert result["errors"] == {
         "token_url": "invalid_token_url",
@@ -507,17 +534,17 @@ async def test_flow_oauth_errors_kept_secret_and_test_request(
     }
     endpoint.status = 401
     options = _oauth(endpoint.server.url("/token"))
-    result = await _configure(hass, result, {**options, "test_request": True})
+    result = await configure_flow(hass, result, {**options, "test_request": True})
     assert result["errors"] == {"base": "oauth_failed"}
-    assert "client_secret" not in _suggested(result)
+    assert "client_secret" not in suggested_values(result)
     endpoint.status = 200
     blank = {**options, "client_secret": ""}
-    result = await _configure(hass, result, {**blank, "test_request": True})
+    result = await configure_flow(hass, result, {**blank, "test_request": True})
     # The test request reached the API root with a token (the API's 404 is fine).
     assert result["errors"] == {}
     assert endpoint.calls == 2
     assert server.last.headers["Authorization"] == "Bearer tok-SECRET-0"
-    result = await _configure(hass, result, blank)
+    result = await configure_flow(hass, result, blank)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["options"]["client_secret"] == SECRET
     # A refused client in a flow's test request starts no reauthentication.
@@ -526,21 +553,24 @@ async def test_flow_oauth_errors_kept_secret_and_test_request(
         DOMAIN, match_context={"source": "reauth"}
     )
 
-    entry = _entry(hass, "Other", "https://other.example.com/", options=options)
+    entry = add_entry(hass, "Other", "https://other.example.com/", options=options)
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await _settings_step(
+    result = await settings_step(
         hass, result, {"auth_type": "oauth2_client_credentials"}
     )
-    assert _suggested(result)["client_id"] == "ha"
-    assert "client_secret" not in _suggested(result)
+    assert suggested_values(result)["client_id"] == "ha"
+    assert "client_secret" not in suggested_values(result)
 
 
 async def test_oauth_secrets_redacted_in_diagnostics(
-    hass: HomeAssistant, hass_client: ClientSessionGenerator, server: RecordingServer
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    server: RecordingServer,
+    add_profile: AddProfile,
 ) -> None:
     """Diagnostics keep the token URL, never the client ID or secret."""
     options = _oauth("https://auth.example.com/token")
-    entry = await add_profile(hass, "Cloud", server.url("/api/"), **options)
+    entry = await add_profile("Cloud", server.url("/api/"), **options)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     stored = diagnostics["entry"]["options"]
     assert stored["token_url"] == "https://auth.example.com/token"
@@ -549,7 +579,10 @@ async def test_oauth_secrets_redacted_in_diagnostics(
 
 
 async def test_token_request_goes_through_the_profile_proxy(
-    hass: HomeAssistant, server: RecordingServer, endpoint: TokenEndpoint
+    hass: HomeAssistant,
+    server: RecordingServer,
+    endpoint: TokenEndpoint,
+    add_profile: AddProfile,
 ) -> None:
     """The token request, like the API call, goes through the profile's proxy."""
     forward = ForwardProxy(credentials=("ha", "proxy-pw"))
@@ -560,7 +593,7 @@ async def test_token_request_goes_through_the_profile_proxy(
             "proxy_username": "ha",
             "proxy_password": "proxy-pw",
         }
-        entry = await add_profile(hass, "Cloud", server.url("/api/"), **options)
+        entry = await add_profile("Cloud", server.url("/api/"), **options)
         response = await send(hass, config_entry_id=entry.entry_id, url="data")
         assert response["status"] == 200
         assert [(seen.method, seen.target) for seen in forward.seen] == [
@@ -574,18 +607,18 @@ async def test_token_request_goes_through_the_profile_proxy(
 
 async def test_flow_text_that_cant_be_stored(hass: HomeAssistant) -> None:
     """A lone surrogate in a field the form takes as is is an error on that field."""
-    result = await _user_step(hass, "Cloud", "https://api.example.com/")
+    result = await user_step(hass, "Cloud", "https://api.example.com/")
     options = _oauth("https://auth.example.com/token", scope="read \ud800")
-    result = await _configure(hass, result, options)
+    result = await configure_flow(hass, result, options)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"scope": "invalid_text"}
 
 
 async def test_flow_unstorable_profile_without_a_field(hass: HomeAssistant) -> None:
     """A stored-profile error that names no form field is a form-wide error."""
-    result = await _user_step(hass, "Cloud", "https://api.example.com/")
+    result = await user_step(hass, "Cloud", "https://api.example.com/")
     with patch.object(
         config_flow, "profile_from_entry", side_effect=InvalidProfileError("x")
     ):
-        result = await _configure(hass, result, {})
+        result = await configure_flow(hass, result, {})
     assert result["errors"] == {"base": "invalid_value"}

@@ -18,22 +18,27 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.scene_http_request.url import UrlError, normalize_proxy_url
 
 from .certs import TestCA
+from .helpers import (
+    AddProfile,
+    add_entry,
+    assert_setup_fails_on_field,
+    configure_flow,
+    send,
+    send_error,
+    suggested_values,
+    user_step,
+)
 from .proxy import ForwardProxy
 from .server import RecordingServer, ThreadedServer
-from .stored_profile import assert_setup_fails_on_field
-from .test_config_flow import _configure, _entry, _suggested, _user_step, closed_port
-from .test_services import add_profile, send, send_error
 
 PROXY_PASSWORD = "proxy-SECRET-password"
 LOGGER_NAME = "custom_components.scene_http_request"
 
-__all__ = ["closed_port"]
-
 
 @pytest.fixture
-async def setup_integration(hass: HomeAssistant) -> None:
+async def setup_integration(hass: HomeAssistant, add_profile: AddProfile) -> None:
     """Set up the integration (the action) with no profile."""
-    await add_profile(hass, "Plain")
+    await add_profile("Plain")
 
 
 @pytest.fixture
@@ -65,10 +70,13 @@ def _proxied(proxy: ForwardProxy, *, password: str | None = None) -> dict[str, A
 
 
 async def test_http_through_a_proxy(
-    hass: HomeAssistant, server: RecordingServer, proxy: ForwardProxy
+    hass: HomeAssistant,
+    server: RecordingServer,
+    proxy: ForwardProxy,
+    add_profile: AddProfile,
 ) -> None:
     """A plain http request goes to the proxy in absolute form."""
-    entry = await add_profile(hass, "Proxied", server.url("/"), **_proxied(proxy))
+    entry = await add_profile("Proxied", server.url("/"), **_proxied(proxy))
     response = await send(hass, config_entry_id=entry.entry_id, url="via?x=1")
     assert response["status"] == 200
     assert [(seen.method, seen.target) for seen in proxy.seen] == [
@@ -83,18 +91,19 @@ async def test_http_through_a_proxy_with_auth(
     server: RecordingServer,
     auth_proxy: ForwardProxy,
     caplog: pytest.LogCaptureFixture,
+    add_profile: AddProfile,
 ) -> None:
     """The proxy gets its credentials; the server never sees them."""
     caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
     options = _proxied(auth_proxy, password=PROXY_PASSWORD)
-    entry = await add_profile(hass, "Proxied", server.url("/"), **options)
+    entry = await add_profile("Proxied", server.url("/"), **options)
     response = await send(hass, config_entry_id=entry.entry_id, url="secret")
     assert response["status"] == 200
     assert auth_proxy.seen[-1].proxy_authorization is not None
     assert "Proxy-Authorization" not in server.last.headers
     assert PROXY_PASSWORD not in caplog.text
 
-    wrong = await add_profile(hass, "Wrong", **_proxied(auth_proxy, password="nope"))
+    wrong = await add_profile("Wrong", **_proxied(auth_proxy, password="nope"))
     err = await send_error(hass, config_entry_id=wrong.entry_id, url=server.url("/x"))
     # For plain http the proxy's 407 is the answer itself.
     assert err.translation_key == "http_error"
@@ -106,6 +115,7 @@ async def test_https_through_connect(
     tmp_path: Path,
     proxy: ForwardProxy,
     auth_proxy: ForwardProxy,
+    add_profile: AddProfile,
 ) -> None:
     """An https request goes through a CONNECT tunnel, with and without auth."""
     ca = TestCA()
@@ -116,7 +126,6 @@ async def test_https_through_connect(
             ("Auth", auth_proxy, PROXY_PASSWORD),
         ):
             entry = await add_profile(
-                hass,
                 name,
                 ca_pem=ca.cert_pem,
                 **_proxied(forward, password=password),
@@ -139,12 +148,13 @@ async def test_proxy_errors(
     tmp_path: Path,
     auth_proxy: ForwardProxy,
     closed_port: int,
+    add_profile: AddProfile,
 ) -> None:
     """A proxy that refuses the tunnel, or can't be reached, is proxy_error."""
     ca = TestCA()
     with ThreadedServer(ca.server_context(tmp_path)) as api:
         refused = await add_profile(
-            hass, "Refused", ca_pem=ca.cert_pem, **_proxied(auth_proxy, password="x")
+            "Refused", ca_pem=ca.cert_pem, **_proxied(auth_proxy, password="x")
         )
         err = await send_error(hass, config_entry_id=refused.entry_id, url=api.url())
         assert err.translation_key == "proxy_error"
@@ -153,9 +163,7 @@ async def test_proxy_errors(
             "proxy": f"127.0.0.1:{auth_proxy.port}",
             "status": "407",
         }
-        down = await add_profile(
-            hass, "Down", proxy_url=f"http://127.0.0.1:{closed_port}"
-        )
+        down = await add_profile("Down", proxy_url=f"http://127.0.0.1:{closed_port}")
         err = await send_error(hass, config_entry_id=down.entry_id, url=api.url())
         assert err.translation_key == "proxy_error"
         assert err.translation_placeholders["status"] == "-"
@@ -208,17 +216,17 @@ async def test_bad_stored_proxy_fails_setup(
 
 async def test_flow_proxy_errors_and_kept_password(hass: HomeAssistant) -> None:
     """A bad proxy URL or username errs on its section; a blank password stays."""
-    result = await _user_step(hass, "Proxied", "https://api.example.com/")
-    result = await _configure(
+    result = await user_step(hass, "Proxied", "https://api.example.com/")
+    result = await configure_flow(
         hass, result, {"proxy_url": "http://proxy.lan/x", "proxy_username": "a:b"}
     )
     # The section shows one error at a time: the URL's first.
     assert result["errors"] == {"proxy": "invalid_proxy_url"}
-    result = await _configure(
+    result = await configure_flow(
         hass, result, {"proxy_url": "http://proxy.lan", "proxy_username": "a:b"}
     )
     assert result["errors"] == {"proxy": "invalid_proxy_username"}
-    result = await _configure(
+    result = await configure_flow(
         hass,
         result,
         {
@@ -231,18 +239,18 @@ async def test_flow_proxy_errors_and_kept_password(hass: HomeAssistant) -> None:
     assert result["options"]["proxy_url"] == "http://proxy.lan:3128"
     assert result["options"]["proxy_password"] == PROXY_PASSWORD
 
-    entry = _entry(
+    entry = add_entry(
         hass, "Other", "https://other.example.com/", options=result["options"]
     )
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert _suggested(result)["proxy_username"] == "ha"
-    assert "proxy_password" not in _suggested(result)
-    result = await _configure(
+    assert suggested_values(result)["proxy_username"] == "ha"
+    assert "proxy_password" not in suggested_values(result)
+    result = await configure_flow(
         hass, result, {"proxy_url": "http://proxy.lan:3128", "proxy_username": "ha"}
     )
     assert result["data"]["proxy_password"] == PROXY_PASSWORD
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await _configure(hass, result, {})
+    result = await configure_flow(hass, result, {})
     assert "proxy_password" not in result["data"]
     assert "proxy_url" not in result["data"]
 
@@ -254,14 +262,14 @@ async def test_flow_test_request_reports_the_proxy(
     closed_port: int,
 ) -> None:
     """The test request goes through the proxy; its failures have their message."""
-    result = await _user_step(hass, "Proxied", server.url("/api/"))
-    result = await _configure(
+    result = await user_step(hass, "Proxied", server.url("/api/"))
+    result = await configure_flow(
         hass,
         result,
         {"proxy_url": f"http://127.0.0.1:{closed_port}", "test_request": True},
     )
     assert result["errors"] == {"base": "proxy_error"}
-    result = await _configure(
+    result = await configure_flow(
         hass,
         result,
         {
@@ -275,11 +283,14 @@ async def test_flow_test_request_reports_the_proxy(
 
 
 async def test_proxy_credentials_redacted_in_diagnostics(
-    hass: HomeAssistant, hass_client: ClientSessionGenerator, proxy: ForwardProxy
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    proxy: ForwardProxy,
+    add_profile: AddProfile,
 ) -> None:
     """Diagnostics keep the proxy URL, never its username or password."""
     options = _proxied(proxy, password=PROXY_PASSWORD)
-    entry = await add_profile(hass, "Proxied", **options)
+    entry = await add_profile("Proxied", **options)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     stored = diagnostics["entry"]["options"]
     assert stored["proxy_url"] == proxy.url

@@ -22,15 +22,19 @@ from custom_components.scene_http_request.profile import (
 )
 from custom_components.scene_http_request.runtime import shared
 
+from .helpers import (
+    AddProfile,
+    add_entry,
+    send,
+    send_error,
+    suggested_values,
+    top_level,
+)
 from .proxy import ForwardProxy
 from .server import RecordingServer, start_server
-from .test_config_flow import _entry, _suggested, _top_level, closed_port
-from .test_services import add_profile, send, send_error
 
 OLD_SECRET = "old-SECRET-value"
 NEW_SECRET = "new-SECRET-value"
-
-__all__ = ["closed_port"]
 
 
 @dataclass
@@ -103,14 +107,13 @@ def _reauth_flows(hass: HomeAssistant) -> list[Any]:
 
 async def _refused_profile(
     hass: HomeAssistant,
+    add_profile: AddProfile,
     server: RecordingServer,
     endpoint: CheckingEndpoint,
     **extra: Any,
 ) -> tuple[MockConfigEntry, Any]:
     """Add a profile whose secret is refused; call it; return it and its reauth."""
-    entry = await add_profile(
-        hass, "Cloud", server.url("/api/"), **_oauth(endpoint), **extra
-    )
+    entry = await add_profile("Cloud", server.url("/api/"), **_oauth(endpoint), **extra)
     err = await send_error(hass, config_entry_id=entry.entry_id, url="data")
     assert err.translation_key == "oauth_failed"
     await hass.async_block_till_done()
@@ -133,10 +136,11 @@ async def test_refused_client_starts_one_reauth(
     server: RecordingServer,
     endpoint: CheckingEndpoint,
     refusal: tuple[int, bytes],
+    add_profile: AddProfile,
 ) -> None:
     """Calls still fail with oauth_failed, and one reauth flow asks for the client."""
     endpoint.refusal = refusal
-    entry, flow = await _refused_profile(hass, server, endpoint)
+    entry, flow = await _refused_profile(hass, add_profile, server, endpoint)
     assert flow["context"]["entry_id"] == entry.entry_id
     assert flow["step_id"] == "reauth_confirm"
     # More refused calls, some at once: still one flow.
@@ -169,10 +173,11 @@ async def test_other_token_errors_start_no_reauth(
     server: RecordingServer,
     endpoint: CheckingEndpoint,
     refusal: tuple[int, bytes],
+    add_profile: AddProfile,
 ) -> None:
     """A bad scope, a server fault or an odd answer is no refusal of the client."""
     endpoint.refusal = refusal
-    entry = await add_profile(hass, "Cloud", server.url("/api/"), **_oauth(endpoint))
+    entry = await add_profile("Cloud", server.url("/api/"), **_oauth(endpoint))
     err = await send_error(hass, config_entry_id=entry.entry_id, url="data")
     assert err.translation_key == "oauth_failed"
     await hass.async_block_till_done()
@@ -180,16 +185,19 @@ async def test_other_token_errors_start_no_reauth(
 
 
 async def test_reauth_success_reloads_the_profile(
-    hass: HomeAssistant, server: RecordingServer, endpoint: CheckingEndpoint
+    hass: HomeAssistant,
+    server: RecordingServer,
+    endpoint: CheckingEndpoint,
+    add_profile: AddProfile,
 ) -> None:
     """The new secret is tried on the token endpoint, saved, and the entry reloads."""
-    entry, flow = await _refused_profile(hass, server, endpoint)
+    entry, flow = await _refused_profile(hass, add_profile, server, endpoint)
     result = await hass.config_entries.flow.async_configure(flow["flow_id"])
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reauth_confirm"
     assert result["description_placeholders"] == {"name": "Cloud"}
-    assert set(_top_level(result)) == {"client_id", "client_secret"}
-    assert _suggested(result) == {"client_id": "ha"}
+    assert set(top_level(result)) == {"client_id", "client_secret"}
+    assert suggested_values(result) == {"client_id": "ha"}
     before = entry.runtime_data
     tried = len(endpoint.forms)
 
@@ -211,13 +219,18 @@ async def test_reauth_success_reloads_the_profile(
 
 
 async def test_reauth_token_request_uses_the_profile_proxy(
-    hass: HomeAssistant, server: RecordingServer, endpoint: CheckingEndpoint
+    hass: HomeAssistant,
+    server: RecordingServer,
+    endpoint: CheckingEndpoint,
+    add_profile: AddProfile,
 ) -> None:
     """The reauth step asks for its token through the profile's proxy."""
     forward = ForwardProxy()
     await forward.start()
     try:
-        _, flow = await _refused_profile(hass, server, endpoint, proxy_url=forward.url)
+        _, flow = await _refused_profile(
+            hass, add_profile, server, endpoint, proxy_url=forward.url
+        )
         forward.seen.clear()
         result = await hass.config_entries.flow.async_configure(
             flow["flow_id"], {"client_id": "ha", "client_secret": NEW_SECRET}
@@ -232,10 +245,13 @@ async def test_reauth_token_request_uses_the_profile_proxy(
 
 
 async def test_reauth_still_refused_keeps_the_entry(
-    hass: HomeAssistant, server: RecordingServer, endpoint: CheckingEndpoint
+    hass: HomeAssistant,
+    server: RecordingServer,
+    endpoint: CheckingEndpoint,
+    add_profile: AddProfile,
 ) -> None:
     """A secret the endpoint still refuses is a form error; nothing is saved."""
-    entry, flow = await _refused_profile(hass, server, endpoint)
+    entry, flow = await _refused_profile(hass, add_profile, server, endpoint)
     stored = dict(entry.options)
     for typed in ("still-SECRET-wrong", ""):  # blank tries the stored secret
         result = await hass.config_entries.flow.async_configure(
@@ -243,7 +259,7 @@ async def test_reauth_still_refused_keeps_the_entry(
         )
         assert result["type"] is FlowResultType.FORM
         assert result["errors"] == {"base": "invalid_client"}
-        assert _suggested(result) == {"client_id": "ha"}
+        assert suggested_values(result) == {"client_id": "ha"}
         assert "SECRET" not in json.dumps(result["description_placeholders"])
     assert [form["client_secret"] for form in endpoint.forms[-2:]] == [
         "still-SECRET-wrong",
@@ -259,10 +275,13 @@ async def test_reauth_still_refused_keeps_the_entry(
 
 
 async def test_reauth_form_errors(
-    hass: HomeAssistant, server: RecordingServer, endpoint: CheckingEndpoint
+    hass: HomeAssistant,
+    server: RecordingServer,
+    endpoint: CheckingEndpoint,
+    add_profile: AddProfile,
 ) -> None:
     """A blank client ID is a field error, checked before any token request."""
-    _, flow = await _refused_profile(hass, server, endpoint)
+    _, flow = await _refused_profile(hass, add_profile, server, endpoint)
     tried = len(endpoint.forms)
     result = await hass.config_entries.flow.async_configure(
         flow["flow_id"], {"client_id": " ", "client_secret": NEW_SECRET}
@@ -272,7 +291,10 @@ async def test_reauth_form_errors(
 
 
 async def test_reauth_token_endpoint_unreachable(
-    hass: HomeAssistant, server: RecordingServer, closed_port: int
+    hass: HomeAssistant,
+    server: RecordingServer,
+    closed_port: int,
+    add_profile: AddProfile,
 ) -> None:
     """An endpoint that can't be reached is token_failed: nothing is saved."""
     options = {
@@ -281,7 +303,7 @@ async def test_reauth_token_endpoint_unreachable(
         "client_id": "ha",
         "client_secret": OLD_SECRET,
     }
-    entry = await add_profile(hass, "Cloud", server.url("/api/"), **options)
+    entry = await add_profile("Cloud", server.url("/api/"), **options)
     result = await entry.start_reauth_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"client_id": "ha", "client_secret": NEW_SECRET}
@@ -302,7 +324,7 @@ async def test_reauth_of_other_types_aborts(
     hass: HomeAssistant, options: dict[str, Any]
 ) -> None:
     """Only OAuth2 profiles sign in again here, for now."""
-    entry = _entry(hass, options=options)
+    entry = add_entry(hass, options=options)
     result = await entry.start_reauth_flow(hass)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_not_supported"

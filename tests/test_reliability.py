@@ -49,6 +49,7 @@ from custom_components.scene_http_request.const import (
     SERVICE_SEND,
 )
 
+from .helpers import AddProfile, send
 from .retry_sleep import patched_retry_sleep
 from .server import RawHandler, RawServer, make_self_signed_cert, read_request
 
@@ -305,15 +306,6 @@ def record_retry_sleeps(*, really_sleep: bool) -> Generator[SleepRecorder]:
     recorder = SleepRecorder(really_sleep)
     with patched_retry_sleep(recorder):
         yield recorder
-
-
-async def send(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
-    """Call the action and return its response."""
-    response = await hass.services.async_call(
-        DOMAIN, SERVICE_SEND, data, blocking=True, return_response=True
-    )
-    assert response is not None
-    return dict(response)
 
 
 @dataclass(frozen=True, slots=True)
@@ -751,18 +743,11 @@ def assert_no_secrets(caplog: pytest.LogCaptureFixture, error: BaseException) ->
     assert any(record.levelno == logging.DEBUG for record in caplog.records)
 
 
-async def add_secret_profile(hass: HomeAssistant, base: str) -> MockConfigEntry:
+async def add_secret_profile(add_profile: AddProfile, base: str) -> MockConfigEntry:
     """Add a profile for base whose bearer token is a secret."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Faulty",
-        data={"name": "Faulty", "base_url": f"{base}/"},
-        options={"auth_type": "bearer", "token": SECRET_TOKEN},
+    return await add_profile(
+        "Faulty", f"{base}/", auth_type="bearer", token=SECRET_TOKEN
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 def secret_call(base: str, timeout: float) -> dict[str, Any]:
@@ -784,9 +769,10 @@ async def test_fault(
     servers: Servers,
     debug_logs: pytest.LogCaptureFixture,
     name: str,
+    add_profile: AddProfile,
 ) -> None:
     """Each fault ends in its translated error, in time, and leaks no secret."""
-    await check_fault(hass, servers, debug_logs, name)
+    await check_fault(hass, add_profile, servers, debug_logs, name)
 
 
 @pytest.mark.usefixtures("inflating")
@@ -796,20 +782,22 @@ async def test_compression_fault(
     servers: Servers,
     debug_logs: pytest.LogCaptureFixture,
     name: str,
+    add_profile: AddProfile,
 ) -> None:
     """Compressed faults end the same whichever inflater the client uses."""
-    await check_fault(hass, servers, debug_logs, name)
+    await check_fault(hass, add_profile, servers, debug_logs, name)
 
 
 async def check_fault(
     hass: HomeAssistant,
+    add_profile: AddProfile,
     servers: Servers,
     debug_logs: pytest.LogCaptureFixture,
     name: str,
 ) -> None:
     """Run fault name: its translated error, in time, with no secret leaked."""
     built = await FAULTS[name](hass, servers)
-    await add_secret_profile(hass, built.base)
+    await add_secret_profile(add_profile, built.base)
     data = secret_call(built.base, built.timeout)
     failure = await send_failing(hass, retries=built.retries, **data)
 
@@ -1432,7 +1420,7 @@ async def test_repeated_header_in_any_case_is_one_list(
 
 @pytest.mark.parametrize("status", [307, 308])
 async def test_body_content_type_crosses_origins_with_the_body(
-    hass: HomeAssistant, servers: Servers, status: int
+    hass: HomeAssistant, servers: Servers, status: int, add_profile: AddProfile
 ) -> None:
     """The profile's Content-Type is the body's media type, not a credential."""
     received: list[web.Request] = []
@@ -1448,19 +1436,14 @@ async def test_body_content_type_crosses_origins_with_the_body(
         return web.Response(status=status, headers={"Location": other.url("/landing")})
 
     origin = await servers.app({"/away": away})
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="API",
-        data={"name": "API", "base_url": origin.url("/")},
-        options={
-            "headers": [
-                {"name": "Content-Type", "value": "application/vnd.x+json"},
-                {"name": "X-Key", "value": "profile-secret"},
-            ]
-        },
+    await add_profile(
+        "API",
+        origin.url("/"),
+        headers=[
+            {"name": "Content-Type", "value": "application/vnd.x+json"},
+            {"name": "X-Key", "value": "profile-secret"},
+        ],
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
     response = await send(hass, method="POST", url=origin.url("/away"), json={"a": 1})
     assert response["content"] == {"ok": True}
     assert received[0].headers["Content-Type"] == "application/vnd.x+json"
@@ -1586,7 +1569,7 @@ HUGE_EXPIRES_IN = {
 @pytest.mark.usefixtures("integration")
 @pytest.mark.parametrize("expires_in", HUGE_EXPIRES_IN.values(), ids=HUGE_EXPIRES_IN)
 async def test_oauth_token_with_a_huge_expires_in(
-    hass: HomeAssistant, servers: Servers, expires_in: bytes
+    hass: HomeAssistant, servers: Servers, expires_in: bytes, add_profile: AddProfile
 ) -> None:
     """An expires_in no float holds is no expiry: the token is used and kept.
 
@@ -1604,19 +1587,14 @@ async def test_oauth_token_with_a_huge_expires_in(
         return web.json_response({"auth": request.headers.get("Authorization")})
 
     server = await servers.app({"/token": token, "/api/data": api})
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Cloud",
-        data={"name": "Cloud", "base_url": server.url("/api/")},
-        options={
-            "auth_type": "oauth2_client_credentials",
-            "token_url": server.url("/token"),
-            "client_id": "ha",
-            "client_secret": SECRET_TOKEN,
-        },
+    entry = await add_profile(
+        "Cloud",
+        server.url("/api/"),
+        auth_type="oauth2_client_credentials",
+        token_url=server.url("/token"),
+        client_id="ha",
+        client_secret=SECRET_TOKEN,
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
     for _ in range(2):
         response = await send(hass, config_entry_id=entry.entry_id, url="data")
         assert response["content"] == {"auth": "Bearer t-0"}

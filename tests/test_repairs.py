@@ -20,7 +20,7 @@ from custom_components.scene_http_request import repairs
 from custom_components.scene_http_request.const import DOMAIN
 
 from .certs import Issued, TestCA
-from .test_services import add_profile
+from .helpers import AddProfile
 
 TRANSLATIONS = Path(repairs.__file__).parent / "translations"
 
@@ -46,10 +46,12 @@ def issues(hass: HomeAssistant) -> set[str]:
     }
 
 
-async def test_client_certificate_expiring(hass: HomeAssistant) -> None:
+async def test_client_certificate_expiring(
+    hass: HomeAssistant, add_profile: AddProfile
+) -> None:
     """A client certificate that ends in 10 days raises a warning."""
     client = TestCA("Client CA").issue(client=True, days=10)
-    entry = await add_profile(hass, "Alarm", **client_options(client))
+    entry = await add_profile("Alarm", **client_options(client))
     found = issue(hass, entry, "client")
     assert found.translation_key == "certificate_client_expiring"
     assert found.severity is ir.IssueSeverity.WARNING
@@ -59,7 +61,9 @@ async def test_client_certificate_expiring(hass: HomeAssistant) -> None:
     assert issues(hass) == {f"certificate_{entry.entry_id}_client"}
 
 
-async def test_expired_certificates(hass: HomeAssistant) -> None:
+async def test_expired_certificates(
+    hass: HomeAssistant, add_profile: AddProfile
+) -> None:
     """An expired client certificate, and an expired CA among others, are errors.
 
     The CA text holds several certificates: the earliest end is reported.
@@ -67,7 +71,6 @@ async def test_expired_certificates(hass: HomeAssistant) -> None:
     client = TestCA("Client CA").issue(client=True, days=-2)
     good, old = TestCA("Good CA", days=365), TestCA("Old CA", days=-5)
     entry = await add_profile(
-        hass,
         "Alarm",
         ca_pem=good.cert_pem + old.cert_pem,
         **client_options(client),
@@ -83,11 +86,12 @@ async def test_expired_certificates(hass: HomeAssistant) -> None:
         assert "BEGIN" not in str(placeholders)
 
 
-async def test_ca_expiring_and_valid_client(hass: HomeAssistant) -> None:
+async def test_ca_expiring_and_valid_client(
+    hass: HomeAssistant, add_profile: AddProfile
+) -> None:
     """Each kind has its own issue: a CA ending in 29 days, a client in 60 days."""
     client = TestCA("Client CA").issue(client=True, days=60)
     entry = await add_profile(
-        hass,
         "Alarm",
         ca_pem=TestCA("CA", days=29).cert_pem,
         **client_options(client),
@@ -96,22 +100,24 @@ async def test_ca_expiring_and_valid_client(hass: HomeAssistant) -> None:
     assert issues(hass) == {f"certificate_{entry.entry_id}_ca"}
 
 
-async def test_valid_certificates_raise_nothing(hass: HomeAssistant) -> None:
+async def test_valid_certificates_raise_nothing(
+    hass: HomeAssistant, add_profile: AddProfile
+) -> None:
     """Certificates valid for 60 days more, or none at all, raise no issue."""
     client = TestCA("Client CA").issue(client=True, days=60)
     await add_profile(
-        hass, "Alarm", ca_pem=TestCA("CA", days=60).cert_pem, **client_options(client)
+        "Alarm", ca_pem=TestCA("CA", days=60).cert_pem, **client_options(client)
     )
-    await add_profile(hass, "Plain")
+    await add_profile("Plain")
     assert issues(hass) == set()
 
 
-async def test_replaced_certificate_clears_the_issue(hass: HomeAssistant) -> None:
+async def test_replaced_certificate_clears_the_issue(
+    hass: HomeAssistant, add_profile: AddProfile
+) -> None:
     """New options (and the reload that follows) clear the issue."""
     ca = TestCA("Client CA")
-    entry = await add_profile(
-        hass, "Alarm", **client_options(ca.issue(client=True, days=10))
-    )
+    entry = await add_profile("Alarm", **client_options(ca.issue(client=True, days=10)))
     assert issue(hass, entry, "client")
     hass.config_entries.async_update_entry(
         entry, options=client_options(ca.issue(client=True, days=365))
@@ -121,10 +127,12 @@ async def test_replaced_certificate_clears_the_issue(hass: HomeAssistant) -> Non
     assert issues(hass) == set()
 
 
-async def test_daily_check(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+async def test_daily_check(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, add_profile: AddProfile
+) -> None:
     """A certificate is flagged the day it enters the 30 days, then on expiry."""
     client = TestCA("Client CA").issue(client=True, days=30.5)
-    entry = await add_profile(hass, "Alarm", **client_options(client))
+    entry = await add_profile("Alarm", **client_options(client))
     assert issues(hass) == set()
     freezer.tick(timedelta(hours=23))
     async_fire_time_changed(hass)
@@ -146,11 +154,11 @@ async def test_daily_check(hass: HomeAssistant, freezer: FrozenDateTimeFactory) 
 
 
 async def test_issue_ends_with_the_profile(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, add_profile: AddProfile
 ) -> None:
     """Unloading or removing the profile deletes its issues and stops the check."""
     client = TestCA("Client CA").issue(client=True, days=40)
-    entry = await add_profile(hass, "Alarm", **client_options(client))
+    entry = await add_profile("Alarm", **client_options(client))
     freezer.tick(timedelta(days=11))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()

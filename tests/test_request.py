@@ -15,7 +15,7 @@ from custom_components.scene_http_request.saved_request import (
 )
 from custom_components.scene_http_request.services import SEND_SCHEMA
 
-from .saved import request_data
+from .helpers import request_data
 
 BASE = "https://x.com/"
 

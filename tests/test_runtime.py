@@ -12,7 +12,7 @@ from custom_components.scene_http_request.profile import Profile, profile_from_e
 from custom_components.scene_http_request.runtime import ProfileIndex, shared
 from custom_components.scene_http_request.saved_request import saved_request_from_data
 
-from .saved import add_profile_with_requests, request_data, subentry
+from .helpers import AddProfile, request_data, subentry
 
 
 def _profile(base_url: str | None, title: str) -> Profile:
@@ -93,10 +93,11 @@ async def test_saved_requests_by_key(hass: HomeAssistant) -> None:
     assert index.saved("missing") == ()
 
 
-async def test_setup_and_unload_keep_the_index(hass: HomeAssistant) -> None:
+async def test_setup_and_unload_keep_the_index(
+    hass: HomeAssistant, add_profile: AddProfile
+) -> None:
     """Setting a profile up indexes it with its saved requests; unloading drops it."""
-    entry = await add_profile_with_requests(
-        hass,
+    entry = await add_profile(
         "Hooks",
         "https://hooks.example.com/",
         subentry(request_data("Left home", "left"), "sub-1"),

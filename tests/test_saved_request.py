@@ -10,7 +10,6 @@ from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
 from custom_components.scene_http_request.const import (
@@ -24,7 +23,7 @@ from custom_components.scene_http_request.saved_request import (
     saved_request_from_data,
 )
 
-from .saved import add_profile_with_requests, request_data, subentry
+from .helpers import AddProfile, profile_entry, request_data, subentry
 from .server import RecordingServer
 
 SECRET = "hdr-SECRET-value"
@@ -124,11 +123,8 @@ def test_request_key() -> None:
 
 async def test_corrupt_subentry_fails_setup(hass: HomeAssistant) -> None:
     """A corrupt saved request fails its profile's setup with a translated error."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="P",
-        data={"name": "P"},
-        subentries_data=[subentry(request_data("x", "/", method="BREW"), "s1")],
+    entry = profile_entry(
+        "P", None, subentry(request_data("x", "/", method="BREW"), "s1")
     )
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)
@@ -140,10 +136,11 @@ async def test_corrupt_subentry_fails_setup(hass: HomeAssistant) -> None:
 
 
 @pytest.fixture
-async def profile(hass: HomeAssistant, server: RecordingServer) -> Any:
+async def profile(
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
+) -> Any:
     """A profile on the server with saved requests."""
-    return await add_profile_with_requests(
-        hass,
+    return await add_profile(
         "Hooks",
         str(server.base),
         subentry(
@@ -297,11 +294,10 @@ async def test_template_errors_name_the_field(
 
 
 async def test_header_and_form_template_errors(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
 ) -> None:
     """A header's error names the header; a form body must be urlencoded."""
-    await add_profile_with_requests(
-        hass,
+    await add_profile(
         "P",
         str(server.base),
         subentry(
@@ -322,18 +318,17 @@ async def test_header_and_form_template_errors(
 
 
 async def test_unknown_and_ambiguous_requests(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
 ) -> None:
     """A missing name is unknown_request; one in two profiles is ambiguous_request."""
-    first = await add_profile_with_requests(
-        hass,
+    first = await add_profile(
         "One",
         str(server.base),
         subentry(request_data("ping", "one"), "s1"),
         subentry(request_data("One only", "only"), "s3"),
     )
-    await add_profile_with_requests(
-        hass, "Two", None, subentry(request_data("Ping", server.url("two")), "s2")
+    await add_profile(
+        "Two", None, subentry(request_data("Ping", server.url("two")), "s2")
     )
     err = await call_error(hass, request="pong")
     assert err.translation_key == "unknown_request"
@@ -350,19 +345,20 @@ async def test_unknown_and_ambiguous_requests(
     assert err.translation_key == "unknown_request"
 
 
-async def test_plain_call_still_needs_a_url(hass: HomeAssistant) -> None:
+async def test_plain_call_still_needs_a_url(
+    hass: HomeAssistant, add_profile: AddProfile
+) -> None:
     """Without request, url is required as before."""
-    await add_profile_with_requests(hass, "P", None)
+    await add_profile("P", None)
     with pytest.raises(vol.Invalid):
         await call(hass, method="GET")
 
 
 async def test_saved_url_outside_profile(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
 ) -> None:
     """A rendered URL outside the profile's scope is refused like a call's."""
-    await add_profile_with_requests(
-        hass,
+    await add_profile(
         "P",
         server.url("api/"),
         subentry(request_data("out", "{{ target }}"), "s"),
@@ -380,11 +376,10 @@ HOSTILE = (
 
 
 async def test_json_body_with_tojson_keeps_any_value(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
 ) -> None:
     """`{{ who | tojson }}` quotes and escapes: the value arrives intact, alone."""
-    await add_profile_with_requests(
-        hass,
+    await add_profile(
         "P",
         str(server.base),
         subentry(
@@ -404,11 +399,11 @@ async def test_json_body_with_tojson_keeps_any_value(
 
 
 async def test_reconfigured_request_applies_without_restart(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
 ) -> None:
     """Reconfiguring a saved request reloads its profile: the next send uses it."""
-    entry = await add_profile_with_requests(
-        hass, "P", str(server.base), subentry(request_data("Ping", "before"), "s")
+    entry = await add_profile(
+        "P", str(server.base), subentry(request_data("Ping", "before"), "s")
     )
     await call(hass, request="ping")
     assert server.last.path == "/before"

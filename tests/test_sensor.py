@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 from aiohttp import web
@@ -19,7 +18,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.scene_http_request.const import DOMAIN, SERVICE_SEND
 
-from .saved import add_profile_with_requests, request_data, subentry
+from .helpers import AddProfile, request_data, subentry
 from .server import RecordingServer
 
 SECRET = "hdr-SECRET-value"
@@ -47,15 +46,16 @@ async def send(hass: HomeAssistant, **data: Any) -> None:
 
 
 @pytest.fixture
-async def entry(hass: HomeAssistant, server: RecordingServer) -> MockConfigEntry:
+async def entry(
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
+) -> MockConfigEntry:
     """A profile with a saved request."""
 
     @server.route("/missing")
     async def missing(request: web.Request) -> web.Response:
         return web.Response(status=404, text=SECRET)
 
-    return await add_profile_with_requests(
-        hass,
+    return await add_profile(
         "Hooks",
         str(server.base),
         subentry(
@@ -108,7 +108,9 @@ async def test_updates_on_every_send(hass: HomeAssistant) -> None:
 
 
 @pytest.mark.usefixtures("entry")
-async def test_error_key_without_an_answer(hass: HomeAssistant) -> None:
+async def test_error_key_without_an_answer(
+    hass: HomeAssistant, add_profile: AddProfile
+) -> None:
     """With no answer, the state is the error key and elapsed is None."""
     with pytest.raises(HomeAssistantError):
         await send(
@@ -122,29 +124,30 @@ async def test_error_key_without_an_answer(hass: HomeAssistant) -> None:
     assert state.state == "invalid_header_name"
     assert state.attributes["ok"] is False
     assert state.attributes["elapsed"] is None
-    await add_profile_with_requests(
-        hass, "T", None, subentry(request_data("t", "{{ who }}"), "t")
-    )
+    await add_profile("T", None, subentry(request_data("t", "{{ who }}"), "t"))
     with pytest.raises(HomeAssistantError):
         await send(hass, request="t")
     assert sensor(hass, "t").state == "template_error"
     assert sensor(hass, "t").attributes["ok"] is False
 
 
-async def test_connection_error_key(hass: HomeAssistant, socket_enabled: None) -> None:
+async def test_connection_error_key(
+    hass: HomeAssistant, closed_port: int, add_profile: AddProfile
+) -> None:
     """A server that can't be reached shows cannot_connect."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    await add_profile_with_requests(
-        hass, "Down", f"http://127.0.0.1:{port}/", subentry(request_data("d", "x"), "d")
+    await add_profile(
+        "Down",
+        f"http://127.0.0.1:{closed_port}/",
+        subentry(request_data("d", "x"), "d"),
     )
     with pytest.raises(HomeAssistantError):
         await send(hass, request="d")
     assert sensor(hass, "d").state == "cannot_connect"
 
 
-async def test_restore(hass: HomeAssistant, server: RecordingServer) -> None:
+async def test_restore(
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
+) -> None:
     """After a restart the sensor shows its last state and attributes."""
     attempt = "2026-11-29T10:00:00+00:00"
     mock_restore_cache_with_extra_data(
@@ -168,8 +171,7 @@ async def test_restore(hass: HomeAssistant, server: RecordingServer) -> None:
             ),
         ],
     )
-    await add_profile_with_requests(
-        hass,
+    await add_profile(
         "Hooks",
         str(server.base),
         subentry(request_data("Left home", "hook"), "sub"),

@@ -25,6 +25,7 @@ import voluptuous as vol
 from custom_components.scene_http_request import client
 from custom_components.scene_http_request.const import DOMAIN, SERVICE_SEND
 
+from .helpers import AddProfile, send, send_error
 from .retry_sleep import patched_retry_sleep
 from .server import (
     RecordingServer,
@@ -34,47 +35,10 @@ from .server import (
 )
 
 
-async def add_profile(
-    hass: HomeAssistant,
-    title: str,
-    base_url: str | None = None,
-    **options: Any,
-) -> MockConfigEntry:
-    """Add and set up a profile."""
-    data: dict[str, Any] = {"name": title}
-    if base_url is not None:
-        data["base_url"] = base_url
-    entry = MockConfigEntry(domain=DOMAIN, title=title, data=data, options=options)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
-
-
 @pytest.fixture
-async def setup_integration(hass: HomeAssistant) -> MockConfigEntry:
+async def setup_integration(add_profile: AddProfile) -> MockConfigEntry:
     """Set up the integration with one profile that has no base URL."""
-    return await add_profile(hass, "Plain")
-
-
-async def send(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
-    """Call the action and return its response."""
-    response = await hass.services.async_call(
-        DOMAIN, SERVICE_SEND, data, blocking=True, return_response=True
-    )
-    assert response is not None
-    return dict(response)
-
-
-async def send_error(
-    hass: HomeAssistant, error: type[Exception] = HomeAssistantError, **data: Any
-) -> HomeAssistantError:
-    """Call the action, expect a translated error and return it."""
-    with pytest.raises(error) as info:
-        await send(hass, **data)
-    err = info.value
-    assert isinstance(err, HomeAssistantError)
-    return err
+    return await add_profile("Plain")
 
 
 pytestmark = pytest.mark.usefixtures("setup_integration")
@@ -219,11 +183,10 @@ async def test_json_body_not_serializable(
 
 
 async def test_profile_content_type_is_kept(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
 ) -> None:
     """A profile's Content-Type header is not replaced by the body's default."""
     entry = await add_profile(
-        hass,
         "Typed",
         server.url("/"),
         headers=[{"name": "Content-Type", "value": "application/vnd.x+json"}],
@@ -795,11 +758,10 @@ async def test_tls_verification(
 
 
 async def test_profile_without_base_url_is_explicit_only(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
 ) -> None:
     """A profile with no base URL applies only when chosen, to any URL."""
     entry = await add_profile(
-        hass,
         "Anywhere",
         headers=[{"name": "X-Key", "value": "k1"}],
         timeout=5,
@@ -812,11 +774,10 @@ async def test_profile_without_base_url_is_explicit_only(
 
 
 async def test_profile_explicit_relative_and_merge(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
 ) -> None:
     """Relative URLs resolve against the base; call headers win case-insensitively."""
     entry = await add_profile(
-        hass,
         "API",
         str(server.base.join(server.base.with_path("/api/"))),
         headers=[
@@ -843,10 +804,10 @@ async def test_profile_explicit_relative_and_merge(
 
 @pytest.mark.parametrize("url", ["/other", "../outside", "http://example.com/api/"])
 async def test_profile_outside_url(
-    hass: HomeAssistant, server: RecordingServer, url: str
+    hass: HomeAssistant, server: RecordingServer, url: str, add_profile: AddProfile
 ) -> None:
     """An explicit profile refuses URLs outside its base URL."""
-    entry = await add_profile(hass, "API", server.url("/api/"))
+    entry = await add_profile("API", server.url("/api/"))
     err = await send_error(
         hass, ServiceValidationError, config_entry_id=entry.entry_id, url=url
     )
@@ -857,10 +818,10 @@ async def test_profile_outside_url(
 
 
 async def test_profile_base_path_itself_is_inside(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
 ) -> None:
     """The base path without its trailing slash still belongs to the profile."""
-    entry = await add_profile(hass, "API", server.url("/api/"))
+    entry = await add_profile("API", server.url("/api/"))
     await send(hass, config_entry_id=entry.entry_id, url=server.url("/api"))
     assert server.last.path == "/api"
 
@@ -872,14 +833,14 @@ async def test_unknown_profile(hass: HomeAssistant, server: RecordingServer) -> 
 
 
 async def test_implicit_profile_longest_prefix(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
 ) -> None:
     """Without a profile, the longest matching base URL (on segments) applies."""
     await add_profile(
-        hass, "Root", server.url("/"), headers=[{"name": "X-Who", "value": "root"}]
+        "Root", server.url("/"), headers=[{"name": "X-Who", "value": "root"}]
     )
     await add_profile(
-        hass, "Deep", server.url("/v1/"), headers=[{"name": "X-Who", "value": "deep"}]
+        "Deep", server.url("/v1/"), headers=[{"name": "X-Who", "value": "deep"}]
     )
     response = await send(hass, url=server.url("/v1/things"))
     assert server.last.headers["X-Who"] == "deep"
@@ -890,11 +851,11 @@ async def test_implicit_profile_longest_prefix(
 
 
 async def test_implicit_profile_none_matches(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
 ) -> None:
     """A URL outside every base URL gets no defaults."""
     await add_profile(
-        hass, "Other", "http://example.com/", headers=[{"name": "X-K", "value": "v"}]
+        "Other", "http://example.com/", headers=[{"name": "X-K", "value": "v"}]
     )
     response = await send(hass, url=server.url("/"))
     assert "X-K" not in server.last.headers
@@ -902,11 +863,11 @@ async def test_implicit_profile_none_matches(
 
 
 async def test_profile_defaults_apply(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
 ) -> None:
     """Timeout and size limit come from the profile unless the call sets them."""
     entry = await add_profile(
-        hass, "Small", server.url("/"), max_response_size=10, timeout=0.3
+        "Small", server.url("/"), max_response_size=10, timeout=0.3
     )
 
     @server.route("/long")
@@ -929,12 +890,12 @@ async def test_profile_defaults_apply(
 
 
 async def test_profile_verify_ssl_default(
-    hass: HomeAssistant, socket_enabled: None, tmp_path: Path
+    hass: HomeAssistant, socket_enabled: None, tmp_path: Path, add_profile: AddProfile
 ) -> None:
     """A profile may turn certificate verification off; a call may turn it on."""
     cert = make_self_signed_cert(tmp_path)
     with ThreadedServer(cert.server_context()) as tls_server:
-        entry = await add_profile(hass, "Device", tls_server.url("/"), verify_ssl=False)
+        entry = await add_profile("Device", tls_server.url("/"), verify_ssl=False)
         response = await send(hass, config_entry_id=entry.entry_id, url="x")
         assert response["status"] == 200
         err = await send_error(
@@ -944,11 +905,11 @@ async def test_profile_verify_ssl_default(
 
 
 async def test_basic_auth_and_call_override(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
 ) -> None:
     """Basic credentials come from the profile; a call's Authorization wins."""
     entry = await add_profile(
-        hass, "Basic", server.url("/"), auth_type="basic", username="u", password="p"
+        "Basic", server.url("/"), auth_type="basic", username="u", password="p"
     )
     await send(hass, config_entry_id=entry.entry_id, url="x")
     expected = "Basic " + base64.b64encode(b"u:p").decode()
@@ -962,7 +923,9 @@ async def test_basic_auth_and_call_override(
     assert server.last.headers.getall("Authorization") == ["Token abc"]
 
 
-async def test_digest_auth(hass: HomeAssistant, server: RecordingServer) -> None:
+async def test_digest_auth(
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
+) -> None:
     """Digest credentials answer the server's challenge."""
     realm, nonce = "test", "abc123"
 
@@ -994,7 +957,6 @@ async def test_digest_auth(hass: HomeAssistant, server: RecordingServer) -> None
         return web.Response(text="welcome")
 
     entry = await add_profile(
-        hass,
         "Digest",
         server.url("/"),
         auth_type="digest",
@@ -1010,11 +972,10 @@ async def test_digest_auth(hass: HomeAssistant, server: RecordingServer) -> None
 
 
 async def test_same_origin_redirect_keeps_profile(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
 ) -> None:
     """A redirect on the same origin keeps the profile's headers."""
     entry = await add_profile(
-        hass,
         "API",
         server.url("/"),
         headers=[{"name": "X-Api-Key", "value": "k"}],
@@ -1038,10 +999,10 @@ async def test_cross_origin_redirect_strips_secrets(
     server: RecordingServer,
     other_server: RecordingServer,
     explicit: bool,
+    add_profile: AddProfile,
 ) -> None:
     """A hop to another origin gets no profile header, token or call credential."""
     entry = await add_profile(
-        hass,
         "API",
         server.url("/"),
         headers=[{"name": "X-Api-Key", "value": "profile-secret"}],
@@ -1091,12 +1052,12 @@ async def test_no_secret_in_logs_or_errors(
     hass: HomeAssistant,
     server: RecordingServer,
     caplog: pytest.LogCaptureFixture,
+    add_profile: AddProfile,
 ) -> None:
     """At DEBUG, no header value, path, query or body secret reaches logs or errors."""
     caplog.set_level(logging.DEBUG)
     secrets = ["hdr-s3cret", "path-s3cret", "query-s3cret", "body-s3cret", "tok-s3cret"]
     entry = await add_profile(
-        hass,
         "API",
         server.url("/"),
         headers=[{"name": "X-Api-Key", "value": "hdr-s3cret"}],

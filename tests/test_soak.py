@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 import gc
 import logging
@@ -27,6 +27,8 @@ from homeassistant.setup import async_setup_component
 import pytest
 
 from custom_components.scene_http_request.const import DOMAIN, SERVICE_SEND
+
+from .helpers import drop_idle_connections, settle
 
 CALLS = 5000
 WARM_UP = 500
@@ -171,43 +173,6 @@ async def run_calls(
 
     await asyncio.gather(*(one(number) for number in range(first, first + count)))
     return failures
-
-
-def drop_idle_connections(connector: Any) -> int:
-    """Close the pool's idle keep-alive connections; return how many there were.
-
-    Memory is compared with the pool empty both times: a live connection (its
-    transport, buffers and the server's handler) weighs ~5 KiB and the pool's size
-    depends on timing, not on leaks.
-    """
-    idle = 0
-    for conns in connector._conns.values():
-        for protocol, _ in conns:
-            protocol.close()
-            idle += 1
-    connector._conns.clear()
-    return idle
-
-
-async def settle(hass: HomeAssistant) -> None:
-    """Let the servers see closed connections and finish slow handlers."""
-    await asyncio.sleep(0.35)
-    await hass.async_block_till_done()
-    gc.collect()
-
-
-@pytest.fixture
-def no_asyncio_debug(hass: HomeAssistant) -> Generator[None]:
-    """Run without asyncio's debug mode, which the HA test harness turns on.
-
-    In debug mode every future, task and handle keeps the traceback of its
-    creation: 5,000 calls then take ~85 s instead of ~9 s and most traced memory
-    is those tracebacks. Production runs without it.
-    """
-    debug = hass.loop.get_debug()
-    hass.loop.set_debug(False)
-    yield
-    hass.loop.set_debug(debug)
 
 
 @pytest.mark.usefixtures("no_asyncio_debug")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-import socket
 from typing import Any
 from unittest.mock import patch
 
@@ -16,9 +15,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.scene_http_request.client import RequestError
-from custom_components.scene_http_request.const import DOMAIN, SUBENTRY_REQUEST
+from custom_components.scene_http_request.const import SUBENTRY_REQUEST
 
-from .saved import add_profile_with_requests, request_data, subentry
+from .helpers import AddProfile, profile_entry, request_data, subentry
 from .server import RecordingServer
 
 TRANSLATIONS = Path(__file__).parents[1] / (
@@ -66,7 +65,9 @@ async def submit(hass: HomeAssistant, flow_id: str, **fields: Any) -> dict[str, 
 
 
 @pytest.fixture
-async def entry(hass: HomeAssistant, server: RecordingServer) -> MockConfigEntry:
+async def entry(
+    hass: HomeAssistant, server: RecordingServer, add_profile: AddProfile
+) -> MockConfigEntry:
     """A loaded profile on the server, with bearer auth and a header."""
 
     @server.route("/echo")
@@ -77,8 +78,7 @@ async def entry(hass: HomeAssistant, server: RecordingServer) -> MockConfigEntry
     async def teapot(request: web.Request) -> web.Response:
         return web.Response(status=418, body=b"\x89PNG", content_type="image/png")
 
-    return await add_profile_with_requests(
-        hass,
+    return await add_profile(
         "Hooks",
         str(server.base),
         subentry(request_data("Other", "other"), "sub-other"),
@@ -183,9 +183,11 @@ async def test_form_errors_then_recovery(
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
-async def test_relative_url_without_base(hass: HomeAssistant) -> None:
+async def test_relative_url_without_base(
+    hass: HomeAssistant, add_profile: AddProfile
+) -> None:
     """A profile without a base URL needs absolute URLs."""
-    entry = await add_profile_with_requests(hass, "Plain", None)
+    entry = await add_profile("Plain", None)
     form = await start(hass, entry)
     result = await submit(hass, form["flow_id"], url="hook")
     assert result["errors"] == {"url": "relative_url_without_base"}
@@ -235,9 +237,7 @@ async def test_reconfigure_name_taken(
 
 async def test_corrupt_profile_aborts(hass: HomeAssistant) -> None:
     """A profile whose stored data is corrupt can't get saved requests."""
-    entry = MockConfigEntry(
-        domain=DOMAIN, title="Bad", data={"name": "Bad", "base_url": "ftp://x/"}
-    )
+    entry = profile_entry("Bad", "ftp://x/")
     entry.add_to_hass(hass)
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, SUBENTRY_REQUEST), context={"source": SOURCE_USER}
@@ -326,19 +326,11 @@ async def test_try_it_request_errors(
     assert server.received == []
 
 
-@pytest.fixture
-def closed_port(socket_enabled: None) -> int:
-    """Return a port on 127.0.0.1 that nothing listens on."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def test_try_it_cannot_connect(hass: HomeAssistant, closed_port: int) -> None:
+async def test_try_it_cannot_connect(
+    hass: HomeAssistant, closed_port: int, add_profile: AddProfile
+) -> None:
     """A server that can't be reached is cannot_connect."""
-    entry = await add_profile_with_requests(
-        hass, "Down", f"http://127.0.0.1:{closed_port}/"
-    )
+    entry = await add_profile("Down", f"http://127.0.0.1:{closed_port}/")
     form = await start(hass, entry)
     result = await submit(hass, form["flow_id"], try_it=True)
     assert result["errors"] == {"base": "cannot_connect"}

@@ -20,9 +20,8 @@ from custom_components.scene_http_request.transport import (
 )
 
 from .certs import TestCA
+from .helpers import AddProfile, assert_setup_fails_on_field, send, send_error
 from .server import ThreadedServer, make_self_signed_cert
-from .stored_profile import assert_setup_fails_on_field
-from .test_services import add_profile, send, send_error
 
 KEY_PASSWORD = "key-SECRET-password"
 
@@ -40,9 +39,9 @@ def client_ca() -> TestCA:
 
 
 @pytest.fixture
-async def setup_integration(hass: HomeAssistant) -> None:
+async def setup_integration(hass: HomeAssistant, add_profile: AddProfile) -> None:
     """Set up the integration (the action) with no profile."""
-    await add_profile(hass, "Plain")
+    await add_profile("Plain")
 
 
 pytestmark = pytest.mark.usefixtures("setup_integration", "socket_enabled")
@@ -52,14 +51,14 @@ pytestmark = pytest.mark.usefixtures("setup_integration", "socket_enabled")
 
 
 async def test_ca_is_trusted(
-    hass: HomeAssistant, tmp_path: Path, server_ca: TestCA
+    hass: HomeAssistant, tmp_path: Path, server_ca: TestCA, add_profile: AddProfile
 ) -> None:
     """A profile's own CA verifies its server; without the profile it fails."""
     with ThreadedServer(server_ca.server_context(tmp_path)) as device:
         err = await send_error(hass, url=device.url("/no-profile"))
         assert err.translation_key == "ssl_error"
 
-        await add_profile(hass, "Device", device.url("/"), ca_pem=server_ca.cert_pem)
+        await add_profile("Device", device.url("/"), ca_pem=server_ca.cert_pem)
         response = await send(hass, url=device.url("/status"))
         assert response["status"] == 200
         assert response["profile"] == "Device"
@@ -67,12 +66,12 @@ async def test_ca_is_trusted(
 
 
 async def test_ca_profile_still_fails_other_self_signed(
-    hass: HomeAssistant, tmp_path: Path, server_ca: TestCA
+    hass: HomeAssistant, tmp_path: Path, server_ca: TestCA, add_profile: AddProfile
 ) -> None:
     """A profile that trusts a CA still refuses other self-signed servers."""
     other = make_self_signed_cert(tmp_path).server_context()
     with ThreadedServer(other) as stranger:
-        entry = await add_profile(hass, "Anywhere", ca_pem=server_ca.cert_pem)
+        entry = await add_profile("Anywhere", ca_pem=server_ca.cert_pem)
         err = await send_error(
             hass, config_entry_id=entry.entry_id, url=stranger.url("/x")
         )
@@ -92,27 +91,31 @@ async def test_ca_profile_still_fails_other_self_signed(
 
 
 async def _mtls_profile(
-    hass: HomeAssistant, url: str, server_ca: TestCA, **tls: Any
+    add_profile: AddProfile, url: str, server_ca: TestCA, **tls: Any
 ) -> str:
-    entry = await add_profile(hass, "Mutual", url, ca_pem=server_ca.cert_pem, **tls)
+    entry = await add_profile("Mutual", url, ca_pem=server_ca.cert_pem, **tls)
     assert entry.state is ConfigEntryState.LOADED
     return entry.entry_id
 
 
 async def test_mtls_with_and_without_certificate(
-    hass: HomeAssistant, tmp_path: Path, server_ca: TestCA, client_ca: TestCA
+    hass: HomeAssistant,
+    tmp_path: Path,
+    server_ca: TestCA,
+    client_ca: TestCA,
+    add_profile: AddProfile,
 ) -> None:
     """A server that requires a client certificate accepts the profile's only."""
     client = client_ca.issue("home-assistant", client=True)
     context = server_ca.server_context(tmp_path, client_ca=client_ca)
     with ThreadedServer(context) as api:
-        without = await add_profile(hass, "No cert", ca_pem=server_ca.cert_pem)
+        without = await add_profile("No cert", ca_pem=server_ca.cert_pem)
         err = await send_error(hass, config_entry_id=without.entry_id, url=api.url())
         assert err.translation_key in ("ssl_error", "cannot_connect")
         assert api.received == []
 
         entry_id = await _mtls_profile(
-            hass,
+            add_profile,
             api.url("/"),
             server_ca,
             client_cert_pem=client.cert_pem,
@@ -124,14 +127,18 @@ async def test_mtls_with_and_without_certificate(
 
 
 async def test_mtls_with_encrypted_key(
-    hass: HomeAssistant, tmp_path: Path, server_ca: TestCA, client_ca: TestCA
+    hass: HomeAssistant,
+    tmp_path: Path,
+    server_ca: TestCA,
+    client_ca: TestCA,
+    add_profile: AddProfile,
 ) -> None:
     """An encrypted client key works with its password."""
     client = client_ca.issue("home-assistant", client=True)
     context = server_ca.server_context(tmp_path, client_ca=client_ca)
     with ThreadedServer(context) as api:
         entry_id = await _mtls_profile(
-            hass,
+            add_profile,
             api.url("/"),
             server_ca,
             client_cert_pem=client.cert_pem,
@@ -147,18 +154,18 @@ async def test_mtls_with_encrypted_key(
 
 
 async def test_legacy_ciphers_reach_an_old_device(
-    hass: HomeAssistant, tmp_path: Path, server_ca: TestCA
+    hass: HomeAssistant, tmp_path: Path, server_ca: TestCA, add_profile: AddProfile
 ) -> None:
     """A device with a 1024-bit RSA key needs the legacy (insecure) cipher list."""
     context = server_ca.server_context(tmp_path, rsa_bits=1024)
     with ThreadedServer(context) as device:
-        modern = await add_profile(hass, "Modern", ca_pem=server_ca.cert_pem)
+        modern = await add_profile("Modern", ca_pem=server_ca.cert_pem)
         err = await send_error(hass, config_entry_id=modern.entry_id, url=device.url())
         assert err.translation_key == "ssl_error"
         assert device.received == []
 
         legacy = await add_profile(
-            hass, "Old device", ca_pem=server_ca.cert_pem, legacy_ciphers=True
+            "Old device", ca_pem=server_ca.cert_pem, legacy_ciphers=True
         )
         response = await send(
             hass, config_entry_id=legacy.entry_id, url=device.url("/old")

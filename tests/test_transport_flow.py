@@ -28,9 +28,15 @@ from custom_components.scene_http_request.const import (
 )
 
 from .certs import Issued, TestCA
+from .helpers import (
+    add_entry,
+    assert_setup_fails_on_field,
+    configure_flow,
+    setup_entry,
+    suggested_values,
+    user_step,
+)
 from .server import ThreadedServer
-from .stored_profile import assert_setup_fails_on_field
-from .test_config_flow import _configure, _entry, _setup, _suggested, _user_step
 
 KEY_PASSWORD = "key-SECRET-password"
 LOGGER_NAME = "custom_components.scene_http_request"
@@ -83,7 +89,7 @@ async def test_tls_field_errors_then_recovery(
     errors: dict[str, str],
 ) -> None:
     """Each unusable TLS setting is an error on the TLS section; fixing it saves."""
-    result = await _user_step(hass, "Mutual", "https://api.example.com/")
+    result = await user_step(hass, "Mutual", "https://api.example.com/")
     user_input = _tls(client)
     if changes == "mismatch":
         user_input[CONF_CLIENT_KEY_PEM] = ca.issue("x", client=True).key_pem()
@@ -96,14 +102,14 @@ async def test_tls_field_errors_then_recovery(
     else:
         assert isinstance(changes, dict)
         user_input |= changes
-    result = await _configure(hass, result, user_input)
+    result = await configure_flow(hass, result, user_input)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
-    suggested = _suggested(result)
+    suggested = suggested_values(result)
     assert CONF_CLIENT_KEY_PEM not in suggested
     assert CONF_CLIENT_KEY_PASSWORD not in suggested
 
-    result = await _configure(hass, result, _tls(client, password=KEY_PASSWORD))
+    result = await configure_flow(hass, result, _tls(client, password=KEY_PASSWORD))
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["options"][CONF_CLIENT_KEY_PASSWORD] == KEY_PASSWORD
     await hass.async_block_till_done()
@@ -114,9 +120,9 @@ async def test_user_flow_stores_tls(
     hass: HomeAssistant, ca: TestCA, client: Issued
 ) -> None:
     """The CA, the client certificate, its key and legacy ciphers are stored."""
-    result = await _user_step(hass, "Mutual", "https://api.example.com/")
+    result = await user_step(hass, "Mutual", "https://api.example.com/")
     tls = _tls(client, password=KEY_PASSWORD)
-    result = await _configure(
+    result = await configure_flow(
         hass,
         result,
         {CONF_CA_PEM: f"  {ca.cert_pem}\n", **tls, CONF_LEGACY_CIPHERS: True},
@@ -143,17 +149,17 @@ async def test_options_keep_the_stored_key(
 ) -> None:
     """A blank key and password keep the stored ones; clearing the cert drops them."""
     stored = {CONF_CA_PEM: ca.cert_pem, **_tls(client, password=KEY_PASSWORD)}
-    entry = _entry(hass, options={CONF_AUTH_TYPE: "none", **stored})
-    await _setup(hass, entry)
+    entry = add_entry(hass, options={CONF_AUTH_TYPE: "none", **stored})
+    await setup_entry(hass, entry)
     contexts = entry.runtime_data.ssl_contexts
     assert contexts is not None
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    suggested = _suggested(result)
+    suggested = suggested_values(result)
     assert suggested[CONF_CLIENT_CERT_PEM] == client.cert_pem
     assert CONF_CLIENT_KEY_PEM not in suggested
     assert CONF_CLIENT_KEY_PASSWORD not in suggested
-    result = await _configure(
+    result = await configure_flow(
         hass,
         result,
         {CONF_CA_PEM: ca.cert_pem, CONF_CLIENT_CERT_PEM: client.cert_pem},
@@ -168,7 +174,7 @@ async def test_options_keep_the_stored_key(
     assert entry.runtime_data.ssl_contexts is not contexts
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await _configure(hass, result, {CONF_AUTH_TYPE: "none"})
+    result = await configure_flow(hass, result, {CONF_AUTH_TYPE: "none"})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {
         "headers": [],
@@ -191,11 +197,11 @@ async def test_test_request_uses_the_tls_settings(
     caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
     context = ca.server_context(tmp_path, client_ca=ca)
     with ThreadedServer(context) as api:
-        result = await _user_step(hass, "Mutual", api.url("/api/"))
-        result = await _configure(hass, result, {CONF_TEST_REQUEST: True})
+        result = await user_step(hass, "Mutual", api.url("/api/"))
+        result = await configure_flow(hass, result, {CONF_TEST_REQUEST: True})
         assert result["errors"] == {"base": "ssl_error"}
 
-        result = await _configure(
+        result = await configure_flow(
             hass,
             result,
             {
@@ -207,7 +213,7 @@ async def test_test_request_uses_the_tls_settings(
         assert result["errors"] == {}
         assert result["description_placeholders"] == {"test_result": "HTTP 200 OK"}
         assert api.received == ["/api/"]
-        assert CONF_CLIENT_KEY_PEM not in _suggested(result)
+        assert CONF_CLIENT_KEY_PEM not in suggested_values(result)
     for secret in (KEY_PASSWORD, client.key_pem(), "PRIVATE KEY"):
         assert secret not in caplog.text
         assert secret not in json.dumps(result["description_placeholders"])
@@ -221,8 +227,8 @@ async def test_diagnostics_redact_the_key(
 ) -> None:
     """Diagnostics show the certificates, never the key or its password."""
     stored = {CONF_CA_PEM: ca.cert_pem, **_tls(client, password=KEY_PASSWORD)}
-    entry = _entry(hass, options={CONF_AUTH_TYPE: "none", **stored})
-    await _setup(hass, entry)
+    entry = add_entry(hass, options={CONF_AUTH_TYPE: "none", **stored})
+    await setup_entry(hass, entry)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     options = diagnostics["entry"]["options"]
     assert options[CONF_CLIENT_KEY_PEM] == "**REDACTED**"
