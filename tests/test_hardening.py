@@ -25,8 +25,8 @@ from custom_components.scene_http_request.const import (
     TRY_IT_CONTENT_LENGTH,
 )
 
+from .helpers import AddProfile, request_data, subentry
 from .proxy import ForwardProxy
-from .saved import add_profile_with_requests, request_data, subentry
 from .server import RecordingServer
 
 PASSWORD = "pw-SECRET-1/+ é"
@@ -112,6 +112,7 @@ async def _try(hass: HomeAssistant, entry_id: str, url: str) -> dict[str, Any]:
 )
 async def test_try_it_masks_every_secret_of_the_profile(
     hass: HomeAssistant,
+    add_profile: AddProfile,
     server: RecordingServer,
     proxy: ForwardProxy,
     kind: str,
@@ -133,9 +134,7 @@ async def test_try_it_masks_every_secret_of_the_profile(
         return web.Response(text=f"{sent} | {echoed}")
 
     options = _profiles(server, proxy)[kind]
-    entry = await add_profile_with_requests(
-        hass, f"Leaky {kind}", server.url("/api/"), **options
-    )
+    entry = await add_profile(f"Leaky {kind}", server.url("/api/"), **options)
     result = await _try(hass, entry.entry_id, "leak")
     shown = result["description_placeholders"]["try_result"]
     assert shown.startswith("**HTTP 200 OK**")
@@ -154,7 +153,7 @@ async def test_try_it_masks_every_secret_of_the_profile(
 
 
 async def test_a_secret_across_the_cut_shows_nothing_of_itself(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, add_profile: AddProfile, server: RecordingServer
 ) -> None:
     """Masking comes before the 500-character cut: no start of a secret shows."""
 
@@ -162,8 +161,8 @@ async def test_a_secret_across_the_cut_shows_nothing_of_itself(
     async def edge(request: web.Request) -> web.Response:
         return web.Response(text="a" * (TRY_IT_CONTENT_LENGTH - 5) + TOKEN)
 
-    entry = await add_profile_with_requests(
-        hass, "Edge", server.url("/api/"), auth_type="bearer", token=TOKEN
+    entry = await add_profile(
+        "Edge", server.url("/api/"), auth_type="bearer", token=TOKEN
     )
     result = await _try(hass, entry.entry_id, "edge")
     shown = result["description_placeholders"]["try_result"]
@@ -172,7 +171,10 @@ async def test_a_secret_across_the_cut_shows_nothing_of_itself(
 
 
 async def test_saved_headers_stay_on_the_profile_origin(
-    hass: HomeAssistant, server: RecordingServer, other_server: RecordingServer
+    hass: HomeAssistant,
+    add_profile: AddProfile,
+    server: RecordingServer,
+    other_server: RecordingServer,
 ) -> None:
     """A saved header never follows a redirect to another origin.
 
@@ -194,8 +196,7 @@ async def test_saved_headers_stay_on_the_profile_origin(
         return web.Response(text="ok")
 
     headers = [{"name": "X-Api-Key", "value": "saved-{{ 1 + 1 }}-" + HEADER_VALUE}]
-    await add_profile_with_requests(
-        hass,
+    await add_profile(
         "Hooks",
         server.url("/api/"),
         subentry(request_data("Away", "away", headers=headers), "sub-away"),
@@ -223,11 +224,10 @@ async def _send_saved(hass: HomeAssistant, **data: Any) -> HomeAssistantError:
 
 
 async def test_deep_variable_in_a_json_body_is_a_template_error(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, add_profile: AddProfile, server: RecordingServer
 ) -> None:
     """A variable nested too deep to render is template_error; nothing is sent."""
-    await add_profile_with_requests(
-        hass,
+    await add_profile(
         "Hooks",
         server.url("/api/"),
         subentry(
@@ -245,10 +245,10 @@ async def test_deep_variable_in_a_json_body_is_a_template_error(
 
 
 async def test_deep_static_json_body_is_a_form_error(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, add_profile: AddProfile, server: RecordingServer
 ) -> None:
     """A static JSON body too deep to parse is invalid_json in the form."""
-    entry = await add_profile_with_requests(hass, "Hooks", server.url("/api/"))
+    entry = await add_profile("Hooks", server.url("/api/"))
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, SUBENTRY_REQUEST), context={"source": SOURCE_USER}
     )
@@ -269,11 +269,10 @@ async def test_deep_static_json_body_is_a_form_error(
 
 
 async def test_body_over_the_template_output_cap_is_template_too_large(
-    hass: HomeAssistant, server: RecordingServer
+    hass: HomeAssistant, add_profile: AddProfile, server: RecordingServer
 ) -> None:
     """A rendered body over Home Assistant's 256 KiB template cap says so."""
-    await add_profile_with_requests(
-        hass,
+    await add_profile(
         "Hooks",
         server.url("/api/"),
         subentry(
