@@ -125,7 +125,9 @@ class Route:
     # A forward proxy for every hop (https through CONNECT), and its credentials:
     # aiohttp sends those to the proxy only.
     proxy: URL | None = None
-    proxy_auth: aiohttp.BasicAuth | None = None
+    # The proxy's Proxy-Authorization value, made at setup. aiohttp 3.14 deprecates
+    # its proxy_auth; the client puts the header where each kind of hop needs it.
+    proxy_authorization: str | None = None
     scoped_query: tuple[str, str] | None = None  # an API key's name and value
     # A bearer token for the request's origin; refreshed once on a 401 from it.
     token_source: TokenSource | None = None
@@ -364,6 +366,9 @@ class HttpClient:
             digest = aiohttp.DigestAuthMiddleware(*hop.digest_auth)
             middlewares = (*self._middlewares, digest)
         route = request.route
+        headers, proxy_headers = hop.headers, None
+        if route.proxy_authorization is not None:
+            headers, proxy_headers = _with_proxy_auth(hop, route.proxy_authorization)
         sent_url = hop.url
         if hop.query is not None and hop.query[0] not in hop.url.query:
             sent_url = hop.url.extend_query((hop.query,))
@@ -371,13 +376,13 @@ class HttpClient:
             async with self._session.request(
                 hop.method,
                 sent_url,
-                headers=hop.headers,
+                headers=headers,
                 data=data,
                 allow_redirects=False,
                 ssl=route.ssl(request.verify_ssl),
                 middlewares=middlewares,
                 proxy=route.proxy,
-                proxy_auth=route.proxy_auth,
+                proxy_headers=proxy_headers,
                 timeout=_NO_CLIENT_TIMEOUT,
                 auto_decompress=not _SELF_INFLATE,
             ) as response:
@@ -539,6 +544,21 @@ def _with_accept_encoding(headers: CIMultiDict[str]) -> CIMultiDict[str]:
         headers = CIMultiDict(headers)
         headers[hdrs.ACCEPT_ENCODING] = ACCEPT_ENCODING
     return headers
+
+
+def _with_proxy_auth(
+    hop: _Hop, value: str
+) -> tuple[Mapping[str, str], dict[str, str] | None]:
+    """Return the hop's headers and proxy headers with the proxy's credentials.
+
+    An https hop goes through CONNECT: the credentials go in that request only.
+    A plain http hop is sent to the proxy itself, which takes them off.
+    """
+    if hop.url.scheme == "https":
+        return hop.headers, {hdrs.PROXY_AUTHORIZATION: value}
+    headers = CIMultiDict(hop.headers)
+    headers[hdrs.PROXY_AUTHORIZATION] = value
+    return headers, None
 
 
 def _failure(

@@ -7,7 +7,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 
-import aiohttp
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     CONF_HEADERS,
@@ -203,8 +202,8 @@ class Profile:
     def secret_values(self) -> list[str]:
         """Return every secret the profile holds now, and every header value.
 
-        An Authorization value counts whole and without its scheme; the current
-        OAuth token counts too.
+        An Authorization or Proxy-Authorization value counts whole and without its
+        scheme; the current OAuth token counts too.
         """
         values = [*self.secrets, *(value for _, value in self.scoped_headers)]
         values += [
@@ -212,6 +211,8 @@ class Profile:
             for name, value in self.scoped_headers
             if name.lower() == "authorization"
         ]
+        if (proxy := self.route.proxy_authorization) is not None:
+            values += [proxy, proxy.partition(" ")[2]]
         if self.token_source is not None and self.token_source.token:
             values.append(self.token_source.token)
         return values
@@ -363,14 +364,15 @@ def _token_source(  # noqa: PLR0913 - the parts of one token source
 def _route_of(profile: Profile) -> Route:
     """Return the profile's TLS contexts and proxy (what its token request uses)."""
     contexts = profile.ssl_contexts
-    proxy_auth = None
+    authorization = None
     if profile.proxy_auth is not None:
-        proxy_auth = aiohttp.BasicAuth(*profile.proxy_auth, encoding="utf-8")
+        pair = base64.b64encode(":".join(profile.proxy_auth).encode())
+        authorization = f"Basic {pair.decode('ascii')}"
     return Route(
         verify_context=None if contexts is None else contexts.verify,
         no_verify_context=None if contexts is None else contexts.no_verify,
         proxy=profile.proxy,
-        proxy_auth=proxy_auth,
+        proxy_authorization=authorization,
     )
 
 
