@@ -43,8 +43,6 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
-    ObjectSelector,
-    ObjectSelectorConfig,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -88,11 +86,10 @@ from .const import (
     DEFAULT_VERIFY_SSL,
     DOMAIN,
     MAX_RESPONSE_SIZE_LIMIT,
-    MAX_TIMEOUT,
-    MIN_TIMEOUT,
     SUBENTRY_REQUEST,
 )
 from .content import mask, secret_forms, status_line
+from .form import TIMEOUT_SELECTOR, rows_selector
 from .profile import (
     SECRET_OPTIONS,
     InvalidProfileError,
@@ -153,15 +150,7 @@ SECTION_PROXY: Final = "proxy"
 SECTIONS: Final = {
     SECTION_CONNECTION: vol.Schema(
         {
-            vol.Optional(CONF_TIMEOUT): NumberSelector(
-                NumberSelectorConfig(
-                    min=MIN_TIMEOUT,
-                    max=MAX_TIMEOUT,
-                    step=0.1,
-                    unit_of_measurement="s",
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
+            vol.Optional(CONF_TIMEOUT): TIMEOUT_SELECTOR,
             vol.Required(
                 CONF_VERIFY_SSL, default=DEFAULT_VERIFY_SSL
             ): BooleanSelector(),
@@ -203,17 +192,7 @@ _TEST_REQUEST_FIELD: Final = {
     vol.Required(CONF_TEST_REQUEST, default=False): BooleanSelector()
 }
 _HEADERS_AND_AUTH: Final = {
-    vol.Optional(CONF_HEADERS): ObjectSelector(
-        ObjectSelectorConfig(
-            fields={
-                CONF_HEADER_NAME: {"selector": {"text": {}}, "required": True},
-                CONF_HEADER_VALUE: {"selector": {"text": {}}, "required": True},
-            },
-            multiple=True,
-            label_field=CONF_HEADER_NAME,
-            translation_key="header",
-        )
-    ),
+    vol.Optional(CONF_HEADERS): rows_selector("header"),
     vol.Required(CONF_AUTH_TYPE, default=AUTH_NONE): SelectSelector(
         SelectSelectorConfig(
             options=list(AUTH_TYPES),

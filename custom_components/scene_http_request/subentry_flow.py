@@ -27,8 +27,6 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
-    ObjectSelector,
-    ObjectSelectorConfig,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -51,12 +49,11 @@ from .const import (
     CONF_HEADER_VALUE,
     CONF_TRY_IT,
     MAX_RETRIES,
-    MAX_TIMEOUT,
     METHODS,
-    MIN_TIMEOUT,
     TRY_IT_CONTENT_LENGTH,
 )
 from .content import mask, masked_preview, secret_forms, status_line
+from .form import TIMEOUT_SELECTOR, rows_selector
 from .profile import Profile, SceneHttpRequestConfigEntry
 from .request import prepare
 from .runtime import shared
@@ -87,32 +84,9 @@ _TRY_ERRORS: Final = {
 }
 
 
-def _rows_selector(translation_key: str) -> ObjectSelector:
-    """Return a selector of name and value rows (headers, params)."""
-    return ObjectSelector(
-        ObjectSelectorConfig(
-            fields={
-                CONF_HEADER_NAME: {"selector": {"text": {}}, "required": True},
-                CONF_HEADER_VALUE: {"selector": {"text": {}}, "required": True},
-            },
-            multiple=True,
-            label_field=CONF_HEADER_NAME,
-            translation_key=translation_key,
-        )
-    )
-
-
 ADVANCED_SCHEMA: Final = vol.Schema(
     {
-        vol.Optional(CONF_TIMEOUT): NumberSelector(
-            NumberSelectorConfig(
-                min=MIN_TIMEOUT,
-                max=MAX_TIMEOUT,
-                step=0.1,
-                unit_of_measurement="s",
-                mode=NumberSelectorMode.BOX,
-            )
-        ),
+        vol.Optional(CONF_TIMEOUT): TIMEOUT_SELECTOR,
         vol.Optional(ATTR_RETRIES): NumberSelector(
             NumberSelectorConfig(
                 min=0, max=MAX_RETRIES, step=1, mode=NumberSelectorMode.BOX
@@ -130,8 +104,8 @@ REQUEST_SCHEMA: Final = vol.Schema(
             )
         ),
         vol.Required(ATTR_URL): TextSelector(),
-        vol.Optional(CONF_HEADERS): _rows_selector("header"),
-        vol.Optional(ATTR_PARAMS): _rows_selector("param"),
+        vol.Optional(CONF_HEADERS): rows_selector("header"),
+        vol.Optional(ATTR_PARAMS): rows_selector("param"),
         vol.Required(CONF_BODY_TYPE, default=BODY_NONE): SelectSelector(
             SelectSelectorConfig(
                 options=list(BODY_TYPES),
