@@ -72,6 +72,14 @@ async def server(socket_enabled: None) -> AsyncGenerator[RecordingServer]:
 
 
 @pytest.fixture
+async def token_server(socket_enabled: None) -> AsyncGenerator[RecordingServer]:
+    """An OAuth2 authorization server: its own origin for the token endpoint."""
+    recording = await start_server()
+    yield recording
+    await recording.server.close()
+
+
+@pytest.fixture
 async def other_server(socket_enabled: None) -> AsyncGenerator[RecordingServer]:
     """A second recording server: another origin (another port)."""
     recording = await start_server()

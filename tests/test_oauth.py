@@ -88,14 +88,6 @@ class TokenEndpoint:
 
 
 @pytest.fixture
-async def token_server(socket_enabled: None) -> Any:
-    """The authorization server's token endpoint."""
-    recording = await start_server()
-    yield recording
-    await recording.server.close()
-
-
-@pytest.fixture
 def endpoint(token_server: RecordingServer, server: RecordingServer) -> TokenEndpoint:
     """A token endpoint for the API on `server`."""
     tokens = TokenEndpoint(token_server)

@@ -31,7 +31,7 @@ from .helpers import (
     top_level,
 )
 from .proxy import ForwardProxy
-from .server import RecordingServer, start_server
+from .server import RecordingServer
 
 OLD_SECRET = "old-SECRET-value"
 NEW_SECRET = "new-SECRET-value"
@@ -69,14 +69,6 @@ class CheckingEndpoint:
             if request.headers.get("Authorization") != "Bearer tok-SECRET":
                 return web.json_response({"error": "unauthorized"}, status=401)
             return web.json_response({"ok": True})
-
-
-@pytest.fixture
-async def token_server(socket_enabled: None) -> Any:
-    """The authorization server."""
-    recording = await start_server()
-    yield recording
-    await recording.server.close()
 
 
 @pytest.fixture
