@@ -21,6 +21,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .entity import async_migrate_profile_device
+from .polling import async_start_polling
 from .profile import (
     InvalidProfileError,
     SceneHttpRequestConfigEntry,
@@ -81,6 +82,7 @@ async def async_setup_entry(
         )
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    async_start_polling(hass, entry)
     return True
 
 
