@@ -104,11 +104,14 @@ def _reload_on_subentry_change(
 
     @callback
     def changed(change: ConfigEntryChange, changed_entry: ConfigEntry) -> None:
+        nonlocal loaded
         if (
             change is ConfigEntryChange.UPDATED
             and changed_entry is entry
-            and _subentries(entry) != loaded
+            and (now := _subentries(entry)) != loaded
         ):
+            # Once: the unload of the reload signals a change of state too.
+            loaded = now
             hass.config_entries.async_schedule_reload(entry.entry_id)
 
     return changed

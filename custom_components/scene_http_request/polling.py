@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 import logging
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
@@ -78,16 +79,32 @@ def _keep_polling() -> None:
 def async_start_polling(
     hass: HomeAssistant, entry: SceneHttpRequestConfigEntry
 ) -> None:
-    """Start a poller per saved request with a scan_interval; poll each now.
+    """Start a poller per saved request with a scan_interval.
 
+    Each polls first once the profile is loaded (the action needs it loaded).
     Unloading the profile removes the listeners, which stops the polling, and
     cancels a first poll still running.
     """
-    for saved in saved_requests(entry):
-        if saved.scan_interval is None:
-            continue
-        poller = SavedRequestPoller(hass, entry, saved, saved.scan_interval)
-        entry.async_on_unload(poller.async_add_listener(_keep_polling))
-        entry.async_create_background_task(
-            hass, poller.async_refresh(), f"{DOMAIN} first poll {saved.subentry_id}"
-        )
+    waiting = [
+        SavedRequestPoller(hass, entry, saved, saved.scan_interval)
+        for saved in saved_requests(entry)
+        if saved.scan_interval is not None
+    ]
+    if not waiting:
+        return
+
+    @callback
+    def poll_when_loaded() -> None:
+        if entry.state is not ConfigEntryState.LOADED:
+            return
+        pollers = waiting.copy()
+        waiting.clear()
+        for poller in pollers:
+            entry.async_on_unload(poller.async_add_listener(_keep_polling))
+            entry.async_create_background_task(
+                hass,
+                poller.async_refresh(),
+                f"{DOMAIN} first poll {poller.saved.subentry_id}",
+            )
+
+    entry.async_on_unload(entry.async_on_state_change(poll_when_loaded))

@@ -36,7 +36,9 @@ type SensorValue = StateType | date | datetime
 
 # Device classes whose state is a moment (uptime is one on newer HA only).
 _MOMENTS: Final = frozenset(
-    {SensorDeviceClass.TIMESTAMP, getattr(SensorDeviceClass, "UPTIME", None)}
+    kind
+    for kind in SensorDeviceClass
+    if kind in (SensorDeviceClass.TIMESTAMP, "uptime")
 )
 
 
