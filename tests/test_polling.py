@@ -7,13 +7,14 @@ import logging
 from typing import Any
 
 from aiohttp import web
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.const import EVENT_CALL_SERVICE, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_capture_events,
     async_fire_time_changed,
     mock_restore_cache_with_extra_data,
 )
@@ -88,9 +89,13 @@ async def add(
 async def test_polls_on_its_interval(
     hass: HomeAssistant, server: RecordingServer
 ) -> None:
-    """It polls at setup, then on each interval, with the profile's token."""
+    """It polls at setup, then on each interval, through the action (its pacer)."""
+    calls = async_capture_events(hass, EVENT_CALL_SERVICE)
     await add(hass, server, scan_interval=INTERVAL)
     assert polls(server) == 1
+    assert [(call.data["domain"], call.data["service"]) for call in calls] == [
+        (DOMAIN, "send")
+    ]
     assert state_of(hass, "sub_value").state == "1"
     assert state_of(hass, "sub_last_result").state == "200"
     assert server.last.headers["Authorization"] == f"Bearer {TOKEN}"
@@ -102,6 +107,7 @@ async def test_polls_on_its_interval(
     await tick(hass, 2 * INTERVAL + 2)
     assert polls(server) == 3
     assert state_of(hass, "sub_value").state == "3"
+    assert len(calls) == 3
 
 
 @pytest.mark.usefixtures("reply")

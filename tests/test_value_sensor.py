@@ -302,3 +302,28 @@ async def test_restore_without_polling(
     assert state.attributes["humidity"] == 38
     assert "other" not in state.attributes
     assert server.received == []
+
+
+async def test_binary_and_big_bodies(
+    hass: HomeAssistant, server: RecordingServer
+) -> None:
+    """Binary content is no text; a big JSON body is decoded off the loop."""
+
+    @server.route("/image")
+    async def image(request: web.Request) -> web.Response:
+        return web.Response(body=b"\x89PNG\x00\xff", content_type="image/png")
+
+    @server.route("/big")
+    async def big(request: web.Request) -> web.Response:
+        return web.json_response({"n": 7, "pad": "x" * 300_000})
+
+    await add(
+        hass,
+        server,
+        value_template="{{ value | length }} {{ value_json.n | default('none') }}",
+    )
+    await send(hass, request="outside", url=server.url("/image"))
+    assert value(hass).state == "0 none"
+    await send(hass, request="outside", url=server.url("/big"))
+    assert value(hass).state.endswith(" 7")
+    assert int(value(hass).state.split()[0]) > 300_000
