@@ -21,6 +21,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
 from .entity import async_migrate_profile_device
+from .polling import async_start_polling
 from .profile import (
     InvalidProfileError,
     SceneHttpRequestConfigEntry,
@@ -81,6 +82,7 @@ async def async_setup_entry(
         )
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    async_start_polling(hass, entry)
     return True
 
 
@@ -102,11 +104,14 @@ def _reload_on_subentry_change(
 
     @callback
     def changed(change: ConfigEntryChange, changed_entry: ConfigEntry) -> None:
+        nonlocal loaded
         if (
             change is ConfigEntryChange.UPDATED
             and changed_entry is entry
-            and _subentries(entry) != loaded
+            and (now := _subentries(entry)) != loaded
         ):
+            # Once: the unload of the reload signals a change of state too.
+            loaded = now
             hass.config_entries.async_schedule_reload(entry.entry_id)
 
     return changed

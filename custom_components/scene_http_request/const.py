@@ -113,3 +113,8 @@ ATTR_VARIABLES: Final = "variables"
 SIGNAL_SENT: Final = f"{DOMAIN}_sent_{{}}"
 # "Try it" shows at most this many characters of the content.
 TRY_IT_CONTENT_LENGTH: Final = 500
+# A saved request's value sensor and polling (stored flat in its subentry; the
+# other keys are homeassistant.const's CONF_VALUE_TEMPLATE, CONF_SCAN_INTERVAL…).
+CONF_JSON_ATTRIBUTES: Final = "json_attributes"
+MIN_SCAN_INTERVAL: Final = 5
+MAX_SCAN_INTERVAL: Final = 86400

@@ -2,12 +2,14 @@
 
 An outcome holds a status or an error key, the elapsed time, the time of the
 attempt and whether it was ok: no URL, content or header, since the recorder keeps
-what the sensor shows.
+what the sensor shows. For a saved request with a value sensor, a send that
+succeeded also carries what the value template sees of the response (values): the
+value sensor renders it, and keeps nothing else of it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from homeassistant.core import HomeAssistant, callback
@@ -17,6 +19,7 @@ from homeassistant.util import dt as dt_util
 
 from .client import Response
 from .const import SIGNAL_SENT
+from .value import ResponseValues
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,15 +30,20 @@ class SendOutcome:
     ok: bool
     elapsed: float | None
     attempted_at: datetime
+    # For the value sensor: None when the send failed (or there is no sensor).
+    values: ResponseValues | None = field(default=None, repr=False)
 
     @classmethod
-    def answered(cls, response: Response) -> SendOutcome:
+    def answered(
+        cls, response: Response, values: ResponseValues | None = None
+    ) -> SendOutcome:
         """Return the outcome of a request the server answered."""
         return cls(
             state=response.status,
             ok=response.status < 400,  # noqa: PLR2004
             elapsed=round(response.elapsed, 3),
             attempted_at=dt_util.utcnow(),
+            values=values,
         )
 
     @classmethod

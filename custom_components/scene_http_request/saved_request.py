@@ -17,8 +17,24 @@ import json
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
+from homeassistant.components.sensor.const import (
+    CONF_STATE_CLASS,
+    DEVICE_CLASS_STATE_CLASSES,
+    DEVICE_CLASS_UNITS,
+    NON_NUMERIC_DEVICE_CLASSES,
+    SensorDeviceClass,
+    SensorStateClass,
+)
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.const import CONF_HEADERS, CONF_NAME, CONF_TIMEOUT
+from homeassistant.const import (
+    CONF_DEVICE_CLASS,
+    CONF_HEADERS,
+    CONF_NAME,
+    CONF_SCAN_INTERVAL,
+    CONF_TIMEOUT,
+    CONF_UNIT_OF_MEASUREMENT,
+    CONF_VALUE_TEMPLATE,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError, TemplateError
 from homeassistant.helpers.template import (
@@ -45,9 +61,12 @@ from .const import (
     CONF_BODY_TYPE,
     CONF_HEADER_NAME,
     CONF_HEADER_VALUE,
+    CONF_JSON_ATTRIBUTES,
     MAX_RETRIES,
+    MAX_SCAN_INTERVAL,
     MAX_TIMEOUT,
     METHODS,
+    MIN_SCAN_INTERVAL,
     MIN_TIMEOUT,
     SUBENTRY_REQUEST,
 )
@@ -71,6 +90,37 @@ class InvalidRequestError(InvalidProfileError):
         self.key = key
 
 
+# The value sensor's keys besides value_template: set only with one.
+SENSOR_KEYS: Final = (
+    CONF_JSON_ATTRIBUTES,
+    CONF_UNIT_OF_MEASUREMENT,
+    CONF_DEVICE_CLASS,
+    CONF_STATE_CLASS,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ValueSensor:
+    """A saved request's value sensor: its template, compiled once, and its kind.
+
+    The template is rendered over each response (not strict: like core's rest
+    sensor), so it is a Template of its own, apart from the request's.
+    """
+
+    template: Template = field(repr=False)
+    json_attributes: tuple[str, ...] = ()
+    unit: str | None = None
+    device_class: SensorDeviceClass | None = None
+    state_class: SensorStateClass | None = None
+
+    @property
+    def numeric(self) -> bool:
+        """Return whether the state must be a number (HA's sensor rule)."""
+        if self.device_class in NON_NUMERIC_DEVICE_CLASSES:
+            return False
+        return bool(self.state_class or self.unit or self.device_class)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SavedRequest:
     """One saved request of a profile, parsed once; templates unrendered."""
@@ -87,6 +137,8 @@ class SavedRequest:
     timeout: float | None = None
     fail_on_http_error: bool | None = None
     retries: int | None = None
+    sensor: ValueSensor | None = None
+    scan_interval: float | None = None
     # The Template of each text above that is one, by its text.
     templates: Mapping[str, Template] = field(default_factory=dict, repr=False)
 
@@ -131,8 +183,75 @@ def saved_request_from_data(
         timeout=_stored_float(data, CONF_TIMEOUT, MIN_TIMEOUT, MAX_TIMEOUT),
         fail_on_http_error=_stored_flag(data, ATTR_FAIL_ON_HTTP_ERROR),
         retries=_stored_retries(data),
+        sensor=_stored_sensor(hass, data),
+        scan_interval=_stored_float(
+            data, CONF_SCAN_INTERVAL, MIN_SCAN_INTERVAL, MAX_SCAN_INTERVAL
+        ),
         templates=_templates(hass, texts),
     )
+
+
+def _stored_sensor(hass: HomeAssistant, data: Mapping[str, Any]) -> ValueSensor | None:
+    """Return the value sensor of stored data; None without a value_template."""
+    text = data.get(CONF_VALUE_TEMPLATE)
+    if text is None:
+        if any(data.get(key) is not None for key in SENSOR_KEYS):
+            raise InvalidRequestError(CONF_VALUE_TEMPLATE, "value_template_required")
+        return None
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidRequestError(CONF_VALUE_TEMPLATE, "invalid_value_template")
+    attributes = data.get(CONF_JSON_ATTRIBUTES) or []
+    if not isinstance(attributes, list | tuple) or not all(
+        isinstance(key, str) and key for key in attributes
+    ):
+        raise InvalidRequestError(CONF_JSON_ATTRIBUTES, "invalid_json_attributes")
+    unit = data.get(CONF_UNIT_OF_MEASUREMENT)
+    if unit is not None and not isinstance(unit, str):
+        raise InvalidRequestError(CONF_UNIT_OF_MEASUREMENT, "invalid_unit")
+    template = Template(text, hass)
+    with suppress(TemplateError):
+        template.ensure_valid()
+    sensor = ValueSensor(
+        template=template,
+        json_attributes=tuple(attributes),
+        unit=unit or None,
+        device_class=_stored_enum(data, CONF_DEVICE_CLASS, SensorDeviceClass),
+        state_class=_stored_enum(data, CONF_STATE_CLASS, SensorStateClass),
+    )
+    _check_sensor_kind(sensor)
+    return sensor
+
+
+def _stored_enum[E: SensorDeviceClass | SensorStateClass](
+    data: Mapping[str, Any], key: str, kind: type[E]
+) -> E | None:
+    """Return a stored device or state class; an enum device class is refused."""
+    if (value := data.get(key)) is None:
+        return None
+    try:
+        found = kind(value)
+    except ValueError:
+        raise InvalidRequestError(key, f"invalid_{key}") from None
+    if found is SensorDeviceClass.ENUM:
+        raise InvalidRequestError(key, f"invalid_{key}")
+    return found
+
+
+def _check_sensor_kind(sensor: ValueSensor) -> None:
+    """Refuse a unit or state class that HA's sensor rules would refuse."""
+    if (device_class := sensor.device_class) is None:
+        return
+    checked = device_class in NON_NUMERIC_DEVICE_CLASSES
+    units = DEVICE_CLASS_UNITS.get(device_class)
+    if (checked or units is not None) and sensor.unit not in (units or {None}):
+        raise InvalidRequestError(CONF_UNIT_OF_MEASUREMENT, "invalid_unit")
+    state_classes = DEVICE_CLASS_STATE_CLASSES.get(device_class)
+    if (
+        (checked or state_classes is not None)
+        and sensor.state_class is not None
+        and sensor.state_class not in (state_classes or ())
+    ):
+        raise InvalidRequestError(CONF_STATE_CLASS, "invalid_state_class")
 
 
 def _templates(hass: HomeAssistant, texts: Iterable[str]) -> dict[str, Template]:
@@ -222,14 +341,19 @@ def form_errors(
         errors[ATTR_PARAMS] = "invalid_param"
     if body_error := _body_error(saved):
         errors[ATTR_BODY] = body_error
+    if saved.sensor is not None and not _valid_template(saved.sensor.template):
+        errors[CONF_VALUE_TEMPLATE] = "invalid_template"
     return errors
 
 
 def _compiles(saved: SavedRequest, text: str) -> bool:
     """Return whether a template text compiled (a static text always does)."""
     template = saved.templates.get(text)
-    if template is None:
-        return True
+    return template is None or _valid_template(template)
+
+
+def _valid_template(template: Template) -> bool:
+    """Return whether a template compiles."""
     try:
         template.ensure_valid()
     except TemplateError:

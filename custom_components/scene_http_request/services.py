@@ -79,6 +79,7 @@ from .request import Prepared, find_saved_request, prepare
 from .runtime import shared
 from .saved_request import SavedRequest
 from .url import host_for_messages
+from .value import async_response_values
 
 if TYPE_CHECKING:
     # HA 2026.10+ installs probatio as `voluptuous` and types its APIs with it.
@@ -208,6 +209,8 @@ class _Sender:
         prepared, download = await self._async_prepare(data, saved, report)
         try:
             response = await self._async_send_reported(prepared.request, report)
+            if report:
+                report(await self._async_outcome(response, saved, prepared))
             raise_for_status(response, fail=prepared.fail_on_http_error)
             saved_to = None if download is None else await download.async_commit()
         finally:
@@ -257,7 +260,7 @@ class _Sender:
     async def _async_send_reported(
         self, request: Request, report: _Report | None
     ) -> Response:
-        """Send the request through the pacer; report its outcome if asked."""
+        """Send the request through the pacer; report a failure if asked."""
         try:
             if not self._pacer.try_start():
                 await self._pacer.async_wait_start()
@@ -269,9 +272,21 @@ class _Sender:
             if report:
                 report(SendOutcome.failed(err))
             raise
-        if report:
-            report(SendOutcome.answered(response))
         return response
+
+    async def _async_outcome(
+        self, response: Response, saved: SavedRequest | None, prepared: Prepared
+    ) -> SendOutcome:
+        """Return the outcome of an answer; with the values a value sensor needs.
+
+        An answer that fails (fail_on_http_error and a status of 400 or more)
+        carries none: the value sensor then becomes unavailable.
+        """
+        failed = prepared.fail_on_http_error and response.status >= 400  # noqa: PLR2004
+        if saved is None or saved.sensor is None or failed:
+            return SendOutcome.answered(response)
+        values = await async_response_values(self._hass, response)
+        return SendOutcome.answered(response, values)
 
 
 def raise_for_status(response: Response, *, fail: bool) -> None:

@@ -2,8 +2,9 @@
 
 The form is checked as far as it can be without variables: names, static URLs and
 template syntax. "Try it" renders the templates with no variables and sends the
-request the way the action does, then shows the status, the elapsed time and the
-start of the content; never the URL, a header or a credential.
+request the way the action does, then shows the status, the elapsed time, the
+start of the content and what the value template renders to; never the URL, a
+header or a credential.
 """
 
 from __future__ import annotations
@@ -13,15 +14,31 @@ import logging
 from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import hdrs
+from homeassistant.components.sensor.const import (
+    CONF_STATE_CLASS,
+    DEVICE_CLASS_UNITS,
+    SensorDeviceClass,
+    SensorStateClass,
+)
 from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigSubentry,
     ConfigSubentryFlow,
     SubentryFlowResult,
 )
-from homeassistant.const import CONF_HEADERS, CONF_NAME, CONF_TIMEOUT
+from homeassistant.const import (
+    CONF_DEVICE_CLASS,
+    CONF_HEADERS,
+    CONF_NAME,
+    CONF_SCAN_INTERVAL,
+    CONF_TIMEOUT,
+    CONF_UNIT_OF_MEASUREMENT,
+    CONF_VALUE_TEMPLATE,
+    Platform,
+)
 from homeassistant.data_entry_flow import section
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import selector
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -30,6 +47,7 @@ from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
+    TemplateSelector,
     TextSelector,
     TextSelectorConfig,
 )
@@ -47,9 +65,12 @@ from .const import (
     CONF_BODY_TYPE,
     CONF_HEADER_NAME,
     CONF_HEADER_VALUE,
+    CONF_JSON_ATTRIBUTES,
     CONF_TRY_IT,
     MAX_RETRIES,
+    MAX_SCAN_INTERVAL,
     METHODS,
+    MIN_SCAN_INTERVAL,
     TRY_IT_CONTENT_LENGTH,
 )
 from .content import mask, masked_preview, secret_forms, status_line
@@ -63,6 +84,7 @@ from .saved_request import (
     form_errors,
     saved_request_from_data,
 )
+from .value import ValueTemplateError, async_response_values, render_value
 
 if TYPE_CHECKING:
     import probatio as vol
@@ -73,7 +95,17 @@ _LOGGER = logging.getLogger(__name__)
 
 PLACEHOLDER_TRY_RESULT: Final = "try_result"
 SECTION_ADVANCED: Final = "advanced"
+SECTION_SENSOR: Final = "sensor"
 _ADVANCED_KEYS: Final = (CONF_TIMEOUT, ATTR_RETRIES, ATTR_FAIL_ON_HTTP_ERROR)
+_SENSOR_KEYS: Final = (
+    CONF_VALUE_TEMPLATE,
+    CONF_JSON_ATTRIBUTES,
+    CONF_UNIT_OF_MEASUREMENT,
+    CONF_DEVICE_CLASS,
+    CONF_STATE_CLASS,
+    CONF_SCAN_INTERVAL,
+)
+_SECTIONS: Final = {SECTION_ADVANCED: _ADVANCED_KEYS, SECTION_SENSOR: _SENSOR_KEYS}
 # Errors of building the request that Try it shows as they are.
 _TRY_BUILD_ERRORS: Final = frozenset({"template_error", "template_too_large"})
 # What a failed "Try it" is shown as; anything not listed is cannot_connect.
@@ -93,6 +125,73 @@ ADVANCED_SCHEMA: Final = vol.Schema(
             )
         ),
         vol.Required(ATTR_FAIL_ON_HTTP_ERROR, default=True): BooleanSelector(),
+    }
+)
+
+
+def _device_class_selector() -> selector.Selector[Any]:
+    """Return HA's device class selector; a plain list on HA before it had one."""
+    if hasattr(selector, "DeviceClassSelector"):
+        return selector.DeviceClassSelector(
+            selector.DeviceClassSelectorConfig(domain=Platform.SENSOR)
+        )
+    return SelectSelector(  # HA 2026.3
+        SelectSelectorConfig(
+            options=[
+                kind.value
+                for kind in SensorDeviceClass
+                if kind != SensorDeviceClass.ENUM
+            ],
+            mode=SelectSelectorMode.DROPDOWN,
+            sort=True,
+        )
+    )
+
+
+def _state_class_selector() -> selector.Selector[Any]:
+    """Return HA's state class selector; a plain list on HA before it had one."""
+    if hasattr(selector, "StateClassSelector"):
+        return selector.StateClassSelector()
+    return SelectSelector(  # HA 2026.3
+        SelectSelectorConfig(
+            options=[kind.value for kind in SensorStateClass],
+            mode=SelectSelectorMode.DROPDOWN,
+        )
+    )
+
+
+SENSOR_SCHEMA: Final = vol.Schema(
+    {
+        vol.Optional(CONF_VALUE_TEMPLATE): TemplateSelector(),
+        vol.Optional(CONF_JSON_ATTRIBUTES): TextSelector(
+            TextSelectorConfig(multiple=True)
+        ),
+        vol.Optional(CONF_UNIT_OF_MEASUREMENT): SelectSelector(
+            SelectSelectorConfig(
+                options=sorted(
+                    {
+                        str(unit)
+                        for units in DEVICE_CLASS_UNITS.values()
+                        for unit in units
+                        if unit is not None
+                    }
+                ),
+                mode=SelectSelectorMode.DROPDOWN,
+                custom_value=True,
+                sort=True,
+            )
+        ),
+        vol.Optional(CONF_DEVICE_CLASS): _device_class_selector(),
+        vol.Optional(CONF_STATE_CLASS): _state_class_selector(),
+        vol.Optional(CONF_SCAN_INTERVAL): NumberSelector(
+            NumberSelectorConfig(
+                min=MIN_SCAN_INTERVAL,
+                max=MAX_SCAN_INTERVAL,
+                step=1,
+                unit_of_measurement="s",
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
     }
 )
 REQUEST_SCHEMA: Final = vol.Schema(
@@ -115,6 +214,7 @@ REQUEST_SCHEMA: Final = vol.Schema(
         ),
         vol.Optional(ATTR_BODY): TextSelector(TextSelectorConfig(multiline=True)),
         vol.Required(SECTION_ADVANCED): section(ADVANCED_SCHEMA, {"collapsed": True}),
+        vol.Optional(SECTION_SENSOR): section(SENSOR_SCHEMA, {"collapsed": True}),
         vol.Required(CONF_TRY_IT, default=False): BooleanSelector(),
     }
 )
@@ -154,21 +254,50 @@ def request_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
         data[CONF_TIMEOUT] = float(timeout)
     if (retries := advanced.get(ATTR_RETRIES)) is not None:
         data[ATTR_RETRIES] = int(retries)
+    data.update(_sensor_data(user_input.get(SECTION_SENSOR) or {}))
+    return data
+
+
+def _sensor_data(sensor: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the sensor section's fields that are set, trimmed (stored flat)."""
+    data: dict[str, Any] = {}
+    if template := str(sensor.get(CONF_VALUE_TEMPLATE) or "").strip():
+        data[CONF_VALUE_TEMPLATE] = template
+    raw = sensor.get(CONF_JSON_ATTRIBUTES) or []
+    if attributes := [text for key in raw if (text := str(key).strip())]:
+        data[CONF_JSON_ATTRIBUTES] = attributes
+    for key in (CONF_UNIT_OF_MEASUREMENT, CONF_DEVICE_CLASS, CONF_STATE_CLASS):
+        if value := str(sensor.get(key) or "").strip():
+            data[key] = value
+    if (interval := sensor.get(CONF_SCAN_INTERVAL)) is not None:
+        data[CONF_SCAN_INTERVAL] = float(interval)
     return data
 
 
 def _suggested(data: Mapping[str, Any]) -> dict[str, Any]:
     """Return stored or submitted values in the form's shape (with its section)."""
     values = {key: value for key, value in data.items() if key != CONF_TRY_IT}
-    if SECTION_ADVANCED not in values:
-        values[SECTION_ADVANCED] = {
-            key: values.pop(key) for key in _ADVANCED_KEYS if key in values
-        }
+    for name, keys in _SECTIONS.items():
+        if name not in values:
+            values[name] = {key: values.pop(key) for key in keys if key in values}
     return values
 
 
-def try_result(response: Response, forms: list[str]) -> str:
-    """Return the Markdown that shows the answer of "Try it", secrets masked."""
+def _in_view(errors: dict[str, str]) -> dict[str, str]:
+    """Show the errors of the sensor section's fields at the top of the form.
+
+    A collapsed section may hide a field's own error.
+    """
+    return {
+        ("base" if key in _SENSOR_KEYS else key): value for key, value in errors.items()
+    }
+
+
+def try_result(response: Response, forms: list[str], value: str | None = None) -> str:
+    """Return the Markdown that shows the answer of "Try it", secrets masked.
+
+    value is what the value template rendered, shown after the content.
+    """
     preview = masked_preview(
         response.body,
         response.headers.get(hdrs.CONTENT_TYPE),
@@ -180,6 +309,9 @@ def try_result(response: Response, forms: list[str]) -> str:
     if preview:
         # An indented code block: the content can't close it nor format itself.
         lines += ["", *("    " + line for line in preview.splitlines())]
+    if value is not None:
+        shown = mask(value, forms)[:TRY_IT_CONTENT_LENGTH] or '""'
+        lines += ["", "---", "", *("    " + line for line in shown.splitlines())]
     return "\n".join(lines)
 
 
@@ -233,6 +365,7 @@ class SavedRequestFlow(ConfigSubentryFlow):
                 "profile": entry.title,
                 "example_template": "status?who={{ who }}",
                 "example_json": '{"who": {{ who | tojson }}}',
+                "example_value": "{{ value_json.temperature }}",
             },
         )
 
@@ -247,13 +380,13 @@ class SavedRequestFlow(ConfigSubentryFlow):
         try:
             saved = saved_request_from_data(self.hass, entry.entry_id, "", data)
         except InvalidRequestError as err:
-            return None, {err.field: err.key}
+            return None, _in_view({err.field: err.key})
         taken = [
             key
             for key, other in profile.requests.items()
             if other.subentry_id != own_id
         ]
-        return saved, form_errors(saved, profile.base_url, taken)
+        return saved, _in_view(form_errors(saved, profile.base_url, taken))
 
     def _save(
         self,
@@ -288,4 +421,14 @@ class SavedRequestFlow(ConfigSubentryFlow):
         _LOGGER.debug("Try of saved request %s: HTTP %s", saved.name, response.status)
         secrets = [*profile.secret_values(), *request.request.headers.values()]
         secrets += [value for _, value in request.request.scoped_headers]
-        return try_result(response, secret_forms(secrets)), {}
+        if saved.sensor is None:
+            return try_result(response, secret_forms(secrets)), {}
+        try:
+            value, _ = render_value(
+                saved.sensor, await async_response_values(self.hass, response)
+            )
+        except ValueTemplateError:
+            errors = {"base": "value_template_error"}
+            return try_result(response, secret_forms(secrets)), errors
+        shown = "" if value is None else str(value)
+        return try_result(response, secret_forms(secrets), shown), {}

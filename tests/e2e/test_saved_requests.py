@@ -57,6 +57,15 @@ REQUEST_FORM = {
     "try_it": False,
 }
 ADVANCED_FIELDS = {"timeout", "retries", "fail_on_http_error"}
+# The collapsed "Sensor" section, optional: REQUEST_FORM leaves it out.
+SENSOR_FIELDS = {
+    "value_template",
+    "json_attributes",
+    "unit_of_measurement",
+    "device_class",
+    "state_class",
+    "scan_interval",
+}
 # A new install names the entities after the saved request, on its own device.
 BUTTON = "button.left_home"
 SENSOR = "sensor.left_home_last_result"
@@ -131,11 +140,11 @@ async def test_subentry_flow_tries_then_saves(
     assert step["type"] == "form"
     assert step["step_id"] == "user"
     fields = {field["name"]: field for field in step["data_schema"]}
-    assert set(fields) == set(REQUEST_FORM)
-    advanced = fields["advanced"]
-    assert advanced["type"] == "expandable"
-    assert advanced["expanded"] is False
-    assert {field["name"] for field in advanced["schema"]} == ADVANCED_FIELDS
+    assert set(fields) == {*REQUEST_FORM, "sensor"}
+    for name, names in (("advanced", ADVANCED_FIELDS), ("sensor", SENSOR_FIELDS)):
+        assert fields[name]["type"] == "expandable"
+        assert fields[name]["expanded"] is False
+        assert {field["name"] for field in fields[name]["schema"]} == names
     echo.drain()
     step = await hass.client.post(
         f"{SUBENTRY_FLOW}/{step['flow_id']}", {**REQUEST_FORM, "try_it": True}
