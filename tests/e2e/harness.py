@@ -8,7 +8,8 @@ Shared by the end-to-end tests in tests/e2e and by scripts/develop, which runs
   staged as a pending config that Home Assistant reverts, with a restart, when
   nobody confirms it within five minutes), finished onboarding and a login user;
 - ``provision`` waits for Home Assistant, logs in and creates the demo's config
-  entries through the real config-flow REST API (the "Demo" profile and a File
+  entries through the real config-flow REST API (the "Demo" profile and its saved
+  request, the "Demo files" profile and its polled saved request, a File
   notifier), then prints how to use the demo.
 
 Every wait here is bounded; processes started here are stopped by their owner.
@@ -81,6 +82,25 @@ DEMO_REQUEST = {
 # Its own device is named after it; the button takes the device's name.
 DEMO_BUTTON = "button.left_home"
 DEMO_SENSOR = "sensor.left_home_last_result"
+# A saved request must stay under its profile's base URL: the polled one reads the
+# departures CSV that Home Assistant serves under /local/, through a second profile.
+DEMO_FILES_PROFILE = "Demo files"
+DEMO_POLL_SECONDS = 10
+DEMO_POLLED_REQUEST = {
+    "name": "Departures CSV",
+    "method": "GET",
+    "url": "departures.csv",
+    "body_type": "none",
+    "advanced": {"fail_on_http_error": True},
+    "sensor": {
+        # One line per departure ends with ",left_home" (the header lines don't).
+        "value_template": "{{ value.count(',left_home') }}",
+        "state_class": "measurement",
+        "scan_interval": DEMO_POLL_SECONDS,
+    },
+    "try_it": False,
+}
+DEMO_VALUE_SENSOR = "sensor.departures_csv_value"
 
 
 def demo_dashboard_config(base_url: str) -> dict[str, Any]:
@@ -107,6 +127,10 @@ def demo_dashboard_config(base_url: str) -> dict[str, Any]:
                             {"entity": DEMO_SENSOR, "name": "Its last result"},
                             "counter.departures",
                             "input_text.last_departure",
+                            {
+                                "entity": DEMO_VALUE_SENSOR,
+                                "name": "Departures in the CSV (polled)",
+                            },
                         ],
                     },
                     {
@@ -132,7 +156,12 @@ def demo_dashboard_config(base_url: str) -> dict[str, Any]:
                             "same profile, with no variables (`who` defaults to "
                             "Alice); its sensor shows the last HTTP status. From an "
                             "automation: `scene_http_request.send` with "
-                            "`request: left_home` and `variables: {who: Bob}`."
+                            "`request: left_home` and `variables: {who: Bob}`.\n\n"
+                            "**Departures in the CSV** is the value sensor of the "
+                            "*Departures CSV* saved request (profile **Demo files**, "
+                            f"base URL `{base_url}/local/`): it GETs "
+                            "`departures.csv` every "
+                            f"{DEMO_POLL_SECONDS} s and counts its departures."
                         ),
                     },
                 ],
@@ -752,6 +781,8 @@ class Demo:
     csv_path: Path
     base_url: str
     saved_request_created: bool = False
+    files_profile_entry_id: str = ""
+    polled_request_created: bool = False
 
 
 def update_secret(secrets_path: Path, key: str, value: str) -> bool:
@@ -780,16 +811,26 @@ def prepare_demo_secrets(config_dir: Path) -> None:
         update_secret(secrets_path, DEMO_SECRET, DEMO_SECRET_PLACEHOLDER)
 
 
-async def ensure_demo_profile(client: HassClient) -> tuple[str, bool]:
-    """Return the "Demo" profile's entry id, creating it through the config flow."""
+async def ensure_profile(
+    client: HassClient, name: str, base_url: str, settings: Mapping[str, Any]
+) -> tuple[str, bool]:
+    """Return the entry id of the profile titled name, creating it if needed."""
     for entry in await client.entries():
-        if entry.get("title") == DEMO_PROFILE:
+        if entry.get("title") == name:
             return str(entry["entry_id"]), False
     created = await create_profile(
+        client, name=name, base_url=base_url, settings=settings
+    )
+    return str(created["result"]["entry_id"]), True
+
+
+async def ensure_demo_profile(client: HassClient) -> tuple[str, bool]:
+    """Return the "Demo" profile's entry id, creating it through the config flow."""
+    return await ensure_profile(
         client,
-        name=DEMO_PROFILE,
-        base_url=f"{client.base_url}/api/webhook/",
-        settings={
+        DEMO_PROFILE,
+        f"{client.base_url}/api/webhook/",
+        {
             "headers": [DEMO_HEADER],
             "auth_type": "none",
             "timeout": 10,
@@ -797,30 +838,49 @@ async def ensure_demo_profile(client: HassClient) -> tuple[str, bool]:
             "test_request": False,
         },
     )
-    return str(created["result"]["entry_id"]), True
 
 
-async def ensure_demo_saved_request(client: HassClient, entry_id: str) -> bool:
-    """Create the "Left home" saved request once; return whether it was created."""
+async def ensure_demo_files_profile(client: HassClient) -> tuple[str, bool]:
+    """Return the "Demo files" profile (base URL /local/), creating it if needed."""
+    return await ensure_profile(
+        client,
+        DEMO_FILES_PROFILE,
+        f"{client.base_url}/local/",
+        {"auth_type": "none", "timeout": 10, "verify_ssl": True, "test_request": False},
+    )
+
+
+async def ensure_saved_request(
+    client: HassClient, entry_id: str, request: Mapping[str, Any], entity_id: str
+) -> bool:
+    """Create a saved request once, wait for entity_id; return if it was created.
+
+    request is the form's input, as the subentry flow REST API takes it.
+    """
     async with client.websocket() as ws:
         subentries = await ws.command(
             "config_entries/subentries/list", entry_id=entry_id
         )
-    if any(item.get("title") == DEMO_REQUEST["name"] for item in subentries):
+    if any(item.get("title") == request["name"] for item in subentries):
         return False
     path = "/api/config/config_entries/subentries/flow"
     step = await client.post(path, {"handler": [entry_id, "request"]})
-    step = await client.post(f"{path}/{step['flow_id']}", DEMO_REQUEST)
+    step = await client.post(f"{path}/{step['flow_id']}", dict(request))
     if step.get("type") != "create_entry":
         msg = f"saved request not created: {step}"
         raise HarnessError(msg)
-    # The profile reloads to add the button and the sensor.
+    # The profile reloads to add the saved request's entities.
     for _ in range(100):
-        found = await client.get(f"/api/states/{DEMO_BUTTON}", expect=(200, 404))
-        if found.get("entity_id") == DEMO_BUTTON:
+        found = await client.get(f"/api/states/{entity_id}", expect=(200, 404))
+        if found.get("entity_id") == entity_id:
             break
         await asyncio.sleep(0.2)
     return True
+
+
+async def ensure_demo_saved_request(client: HassClient, entry_id: str) -> bool:
+    """Create the "Left home" saved request once; return whether it was created."""
+    return await ensure_saved_request(client, entry_id, DEMO_REQUEST, DEMO_BUTTON)
 
 
 async def ensure_file_notifier(client: HassClient, csv_path: Path) -> str | None:
@@ -864,11 +924,20 @@ async def ensure_demo_dashboard(client: HassClient) -> bool:
 
 
 async def provision_demo(client: HassClient, config_dir: Path) -> Demo:
-    """Create the demo profile and File notifier once; reload scripts if needed."""
+    """Create the demo profiles, saved requests and File notifier once.
+
+    Reloads scripts when the Demo profile's entry id changed.
+    """
     csv_path = (config_dir / DEMO_CSV).resolve()
     csv_path.parent.mkdir(parents=True, exist_ok=True)
+    # The polled saved request reads it from the start (404 would be unavailable).
+    csv_path.touch()
     profile_id, created = await ensure_demo_profile(client)
     request_created = await ensure_demo_saved_request(client, profile_id)
+    files_id, _ = await ensure_demo_files_profile(client)
+    polled_created = await ensure_saved_request(
+        client, files_id, DEMO_POLLED_REQUEST, DEMO_VALUE_SENSOR
+    )
     notifier_id = await ensure_file_notifier(client, csv_path)
     if update_secret(config_dir / "secrets.yaml", DEMO_SECRET, profile_id):
         await client.post("/api/services/script/reload")
@@ -880,6 +949,8 @@ async def provision_demo(client: HassClient, config_dir: Path) -> Demo:
         csv_path=csv_path,
         base_url=client.base_url,
         saved_request_created=request_created,
+        files_profile_entry_id=files_id,
+        polled_request_created=polled_created,
     )
 
 
@@ -904,6 +975,10 @@ def demo_banner(demo: Demo, seconds: float | None) -> str:
             f' Saved request "Left home" of the profile: {DEMO_BUTTON} (Press on the'
             f" dashboard), {DEMO_SENSOR}"
             + (" [created now]" if demo.saved_request_created else ""),
+            f' Profile "{DEMO_FILES_PROFILE}" -> {url}/local/: saved request'
+            f' "{DEMO_POLLED_REQUEST["name"]}" polls departures.csv every'
+            f" {DEMO_POLL_SECONDS} s, {DEMO_VALUE_SENSOR} counts its departures"
+            + (" [created now]" if demo.polled_request_created else ""),
             f" CSV: {url}/local/departures.csv",
             "=" * 78,
             "",

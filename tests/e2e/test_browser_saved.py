@@ -1,10 +1,12 @@
 """Saved requests in the real frontend (headless Chromium), in English and French.
 
 On a profile made over REST: ⋮ > Add saved request opens the subentry form (its
-Advanced section collapsed, then expanded), which is tried (the answer shows in the
-form) and then saved; the saved request's own device page shows its button and its
-sensor, and pressing the button updates the sensor. A profile stored with a client
-certificate that expires in 10 days shows its issue in Settings > Repairs.
+Advanced section collapsed, then expanded; a value template typed in its Sensor
+section), which is tried (the answer and the rendered value show in the form) and
+then saved; the saved request's own device page shows its button, its last-result
+sensor and its value sensor, and pressing the button updates both sensors. A
+profile stored with a client certificate that expires in 10 days shows its issue
+in Settings > Repairs.
 Screenshots go to artifacts/screenshots/<lang>/saved-*.png for a person to look at.
 """
 
@@ -43,6 +45,9 @@ pytestmark = [
 FORM_FIELDS = ["name", "method", "url", "headers", "params", "body_type", "body"]
 ADVANCED_FIELDS = ["timeout", "retries", "fail_on_http_error"]
 REQUEST = "Left home"
+# The echo server answers {"echo": {...}, "n": 42}: the value sensor shows 42.
+VALUE_TEMPLATE = "{{ value_json.n }}"
+VALUE = "42"
 # A profile stored before start, with a client certificate that expires soon.
 CERT_PROFILE = "Expiring cert"
 CERT_ENTRY_ID = "01E2ECERT0000000000000000A"
@@ -154,6 +159,23 @@ async def check_advanced_section(ui: Ui, dialog: Locator) -> None:
     await ui.shot("saved-04-form-bottom-advanced-expanded")
 
 
+async def fill_value_template(ui: Ui, dialog: Locator) -> None:
+    """Open the Sensor section (collapsed) and type the value template."""
+    step = ui.strings["config_subentries"]["request"]["step"]["user"]
+    sensor = step["sections"]["sensor"]
+    panel = dialog.locator("ha-expansion-panel", has_text=sensor["name"])
+    editor = panel.locator("ha-code-editor .cm-content").first
+    await panel.get_by_text(sensor["name"]).first.scroll_into_view_if_needed()
+    assert not await editor.is_visible()
+    await panel.get_by_text(sensor["name"]).first.click()
+    await editor.wait_for(state="visible", timeout=TIMEOUT_MS)
+    await ui.expect_texts(panel, [sensor["data"]["value_template"]])
+    await editor.click()
+    # Typed key by key, CodeMirror would close the braces itself.
+    await ui.page.keyboard.insert_text(VALUE_TEMPLATE)
+    await panel.get_by_text(VALUE_TEMPLATE).first.wait_for(timeout=TIMEOUT_MS)
+
+
 async def try_then_save(ui: Ui, dialog: Locator) -> None:
     """Fill the form, open Advanced, turn on Try it and submit, then save."""
     page, text = ui.page, ui.frontend
@@ -167,6 +189,7 @@ async def try_then_save(ui: Ui, dialog: Locator) -> None:
     await dialog.locator("ha-expansion-panel ha-selector-number input").first.fill(
         "7.5"
     )
+    await fill_value_template(ui, dialog)
     try_it = dialog.locator("ha-selector-boolean").last
     await ui.expect_texts(dialog, [step["data"]["try_it"]])
     await try_it.locator("ha-switch").click()
@@ -174,9 +197,10 @@ async def try_then_save(ui: Ui, dialog: Locator) -> None:
     await dialog.get_by_text(re.compile(r"HTTP 200 OK")).first.wait_for(
         timeout=TIMEOUT_MS
     )
-    await dialog.get_by_text(
-        re.compile(r"HTTP 200 OK")
-    ).first.scroll_into_view_if_needed()
+    # The value template's rendering follows the content, after a line.
+    rendered = dialog.get_by_text(VALUE, exact=True).first
+    await rendered.wait_for(timeout=TIMEOUT_MS)
+    await rendered.scroll_into_view_if_needed()
     await ui.shot("saved-05-try-it-answer")
     # The answer comes back with Try it off again: the next submit saves.
     await dialog.get_by_role("button", name=exact(text["submit"])).click()
@@ -201,36 +225,69 @@ async def request_device(hass: HassInstance, entry_id: str) -> dict[str, Any]:
     return dict(ours[0])
 
 
-async def check_device_page(ui: Ui, hass: HassInstance, entry_id: str) -> None:
-    """The saved request's own device lists its button and sensor; Press updates it."""
+async def check_device_page(ui: Ui, hass: HassInstance, entry_id: str) -> str:
+    """The saved request's own device lists its entities; Press updates the sensors.
+
+    Returns the device id.
+    """
     page = ui.page
     device = await request_device(hass, entry_id)
     (subentry_id,) = device["config_entries_subentries"][entry_id]
     assert device["name"] == REQUEST
     assert device["identifiers"] == [[DOMAIN, subentry_id]]
     # Entity names come from the server's language (English here), not the user's.
-    sensor_name = integration_strings("en")["entity"]["sensor"]["last_result"]["name"]
+    names = integration_strings("en")["entity"]["sensor"]
+    sensor_name = names["last_result"]["name"]
+    value_name = names["value"]["name"]
     states = {s["entity_id"]: s for s in await hass.client.get("/api/states")}
     async with hass.client.websocket() as ws:
         registry = await ws.command("config/entity_registry/list")
-    on_device = {e["entity_id"] for e in registry if e["device_id"] == device["id"]}
+    on_device = {e["entity_id"]: e for e in registry if e["device_id"] == device["id"]}
     (button,) = (e for e in on_device if e.startswith("button."))
-    (sensor,) = (e for e in on_device if e.startswith("sensor."))
-    # The button takes the saved request's name; the sensor adds "Last result".
+    (sensor, value) = sorted(
+        (e for e in on_device if e.startswith("sensor.")),
+        key=lambda e: on_device[e]["unique_id"].endswith("_value"),
+    )
+    assert on_device[value]["unique_id"] == f"{subentry_id}_value"
+    # The button takes the saved request's name; the sensors add theirs.
     assert states[button]["attributes"]["friendly_name"] == REQUEST
     assert states[sensor]["attributes"]["friendly_name"] == f"{REQUEST} {sensor_name}"
+    assert states[value]["attributes"]["friendly_name"] == f"{REQUEST} {value_name}"
+    assert states[value]["state"] == "unknown"  # no scan interval: not sent yet
     await page.goto(f"{hass.base_url}/config/devices/device/{device['id']}")
     await page.get_by_text(REQUEST, exact=True).first.wait_for(timeout=TIMEOUT_MS)
     row = page.locator("hui-generic-entity-row", has_text=sensor_name)
     await row.wait_for(timeout=TIMEOUT_MS)
+    value_row = page.locator("hui-generic-entity-row", has_text=value_name)
+    await value_row.wait_for(timeout=TIMEOUT_MS)
     await page.locator("hui-button-entity-row").first.wait_for(timeout=TIMEOUT_MS)
     await ui.shot("saved-08-device-page")
     await hass.client.post("/api/services/button/press", {"entity_id": button})
     after = await hass.client.get(f"/api/states/{sensor}")
     assert after["state"] == "200"
+    assert (await hass.client.get(f"/api/states/{value}"))["state"] == VALUE
     # The sensor's row shows the new state (its text sits in the row's own slot).
     await row.get_by_text("200").first.wait_for(timeout=TIMEOUT_MS)
+    await value_row.get_by_text(VALUE).first.wait_for(timeout=TIMEOUT_MS)
     await ui.shot("saved-09-device-page-after-press")
+    return str(device["id"])
+
+
+async def check_value_sensor(ui: Ui, hass: HassInstance, device_id: str) -> None:
+    """Back on the device page, the value sensor's dialog shows the value."""
+    page = ui.page
+    value_name = integration_strings("en")["entity"]["sensor"]["value"]["name"]
+    await page.goto(f"{hass.base_url}/config/devices/device/{device_id}")
+    value_row = page.locator("hui-generic-entity-row", has_text=value_name)
+    await value_row.get_by_text(VALUE).first.wait_for(timeout=TIMEOUT_MS)
+    await value_row.get_by_text(value_name).first.click()
+    dialog = page.locator("ha-more-info-dialog")
+    await dialog.get_by_text(f"{REQUEST} {value_name}").first.wait_for(
+        timeout=TIMEOUT_MS
+    )
+    await dialog.get_by_text(VALUE, exact=True).first.wait_for(timeout=TIMEOUT_MS)
+    await ui.shot("saved-12-device-page-value-sensor")
+    await page.keyboard.press("Escape")
 
 
 async def check_certificate_repair(ui: Ui, hass: HassInstance, end: str) -> None:
@@ -299,9 +356,10 @@ async def test_saved_request_in_the_ui(
         await try_then_save(ui, dialog)
         tried = await echo.next_request()
         assert tried.path == f"/{lang}/hooks/nobody"
-        await check_device_page(ui, hass, entry_id)
+        device_id = await check_device_page(ui, hass, entry_id)
         await check_certificate_repair(ui, hass, certificate[2])
-        assert len(ui.seen) == 11
+        await check_value_sensor(ui, hass, device_id)
+        assert len(ui.seen) == 12
     finally:
         await context.close()
 

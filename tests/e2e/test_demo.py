@@ -15,10 +15,14 @@ from .conftest import HassInstance, copy_tree_files, require_e2e
 from .harness import (
     DEMO_BUTTON,
     DEMO_DASHBOARD,
+    DEMO_FILES_PROFILE,
+    DEMO_POLL_SECONDS,
+    DEMO_POLLED_REQUEST,
     DEMO_PROFILE,
     DEMO_SECRET,
     DEMO_SECRET_PLACEHOLDER,
     DEMO_SENSOR,
+    DEMO_VALUE_SENSOR,
     DEMO_WEBHOOK_ID,
     DEV_CONFIG,
     demo_banner,
@@ -60,12 +64,14 @@ async def test_demo_round_trip(hass: HassInstance) -> None:
     demo = await provision_demo(hass.client, hass.config_dir)
     assert demo.profile_created
     assert demo.saved_request_created
+    assert demo.polled_request_created
     assert demo.notifier_entry_id is not None
     print(demo_banner(demo, hass.startup_seconds))  # noqa: T201
 
     entries = await hass.client.entries()
-    assert [(item["title"], item["state"]) for item in entries] == [
-        (DEMO_PROFILE, "loaded")
+    assert sorted((item["title"], item["state"]) for item in entries) == [
+        (DEMO_PROFILE, "loaded"),
+        (DEMO_FILES_PROFILE, "loaded"),
     ]
     secrets = (hass.config_dir / "secrets.yaml").read_text(encoding="utf-8")
     assert f"{DEMO_SECRET}: {demo.profile_entry_id}" in secrets
@@ -113,6 +119,7 @@ async def test_demo_round_trip(hass: HassInstance) -> None:
     assert cards[0]["entities"][0]["entity"] == "script.left_home"
     shown = [item["entity"] for item in cards[0]["entities"][1:3]]
     assert shown == [DEMO_BUTTON, DEMO_SENSOR]
+    assert cards[0]["entities"][-1]["entity"] == DEMO_VALUE_SENSOR
 
     # The CSV file is served by the frontend under /local/.
     async with hass.client.session.get(f"{hass.base_url}/local/departures.csv") as resp:
@@ -148,13 +155,63 @@ async def test_demo_saved_request_button_and_sensor(hass: HassInstance) -> None:
     assert await _wait_for(bob)
 
 
+async def test_demo_polled_value_sensor(hass: HassInstance) -> None:
+    """The Demo files profile polls the CSV: its value sensor counts the departures.
+
+    Nothing sends that saved request but its polling, so a state that follows the
+    departures written by the earlier tests comes from a poll.
+    """
+    csv_path = hass.config_dir / "www" / "departures.csv"
+    departures = csv_path.read_text(encoding="utf-8").count(",left_home")
+    assert departures >= 3  # Alice (script), Alice (button), Bob (send by name)
+
+    async def counted() -> dict[str, Any] | None:
+        state = await hass.client.get(f"/api/states/{DEMO_VALUE_SENSOR}")
+        return state if state["state"] == str(departures) else None
+
+    # A poll at most DEMO_POLL_SECONDS after the last departure, with some slack.
+    sensor = await _wait_for(counted, within=3 * DEMO_POLL_SECONDS)
+    assert sensor is not None, await _state(hass, DEMO_VALUE_SENSOR)
+    attributes = sensor["attributes"]
+    assert attributes["friendly_name"] == f"{DEMO_POLLED_REQUEST['name']} Value"
+    assert attributes["state_class"] == "measurement"
+    last_result = DEMO_VALUE_SENSOR.removesuffix("_value") + "_last_result"
+    assert await _state(hass, last_result) == "200"
+
+    # The value sensor is on the saved request's own device, under the profile.
+    files = next(
+        e for e in await hass.client.entries() if e["title"] == DEMO_FILES_PROFILE
+    )
+    async with hass.client.websocket() as ws:
+        (subentry,) = await ws.command(
+            "config_entries/subentries/list", entry_id=files["entry_id"]
+        )
+        entity = await ws.command(
+            "config/entity_registry/get", entity_id=DEMO_VALUE_SENSOR
+        )
+        devices = await ws.command("config/device_registry/list")
+    assert subentry["title"] == DEMO_POLLED_REQUEST["name"]
+    assert entity["unique_id"] == f"{subentry['subentry_id']}_value"
+    assert entity["config_subentry_id"] == subentry["subentry_id"]
+    device = next(d for d in devices if d["id"] == entity["device_id"])
+    assert device["name"] == DEMO_POLLED_REQUEST["name"]
+    assert device["identifiers"] == [["scene_http_request", subentry["subentry_id"]]]
+
+
 async def test_demo_provisioning_is_idempotent(hass: HassInstance) -> None:
-    """A second start of scripts/develop finds the profile and notifier again."""
+    """A second start of scripts/develop finds the profiles and notifier again."""
     demo = await provision_demo(hass.client, hass.config_dir)
     assert not demo.profile_created
     assert not demo.saved_request_created
-    assert len(await hass.client.entries()) == 1
+    assert not demo.polled_request_created
+    assert len(await hass.client.entries()) == 2
     assert len(await hass.client.entries("file")) == 1
+    async with hass.client.websocket() as ws:
+        for entry_id in (demo.profile_entry_id, demo.files_profile_entry_id):
+            subentries = await ws.command(
+                "config_entries/subentries/list", entry_id=entry_id
+            )
+            assert len(subentries) == 1
     async with hass.client.websocket() as ws:
         dashboards = await ws.command("lovelace/dashboards/list")
     assert [item["url_path"] for item in dashboards].count(DEMO_DASHBOARD) == 1
