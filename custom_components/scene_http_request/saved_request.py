@@ -80,16 +80,6 @@ type Rows = tuple[tuple[str, str], ...]
 TEMPLATE_OUTPUT_LIMIT: Final = MAX_TEMPLATE_OUTPUT
 
 
-class InvalidRequestError(InvalidProfileError):
-    """A saved request's data that breaks a rule: the field and the form's key."""
-
-    def __init__(self, field: str, key: str) -> None:
-        """Name the field (str(err)) and the translation key the form shows."""
-        super().__init__(field)
-        self.field = field
-        self.key = key
-
-
 # The value sensor's keys besides value_template: set only with one.
 SENSOR_KEYS: Final = (
     CONF_JSON_ATTRIBUTES,
@@ -156,17 +146,17 @@ def request_key(name: str) -> str:
 def saved_request_from_data(
     hass: HomeAssistant, entry_id: str, subentry_id: str, data: Mapping[str, Any]
 ) -> SavedRequest:
-    """Parse stored (or submitted) data, or raise InvalidRequestError."""
+    """Parse stored (or submitted) data, or raise InvalidProfileError."""
     name, method, url = data.get(CONF_NAME), data.get(ATTR_METHOD), data.get(ATTR_URL)
     if not isinstance(name, str) or not name.strip():
-        raise InvalidRequestError(CONF_NAME, "name_required")
+        raise InvalidProfileError(CONF_NAME, "name_required")
     if method not in METHODS:
-        raise InvalidRequestError(ATTR_METHOD, "invalid_method")
+        raise InvalidProfileError(ATTR_METHOD, "invalid_method")
     if not isinstance(url, str) or not url:
-        raise InvalidRequestError(ATTR_URL, "invalid_url")
+        raise InvalidProfileError(ATTR_URL, "invalid_url")
     body_type, body = data.get(CONF_BODY_TYPE, BODY_NONE), data.get(ATTR_BODY, "")
     if body_type not in BODY_TYPES or not isinstance(body, str):
-        raise InvalidRequestError(CONF_BODY_TYPE, "invalid_body")
+        raise InvalidProfileError(CONF_BODY_TYPE, "invalid_body")
     headers = _stored_rows(data.get(CONF_HEADERS), CONF_HEADERS, header=True)
     params = _stored_rows(data.get(ATTR_PARAMS), ATTR_PARAMS, header=False)
     texts = [url, body, *(value for _, value in (*headers, *params))]
@@ -196,18 +186,18 @@ def _stored_sensor(hass: HomeAssistant, data: Mapping[str, Any]) -> ValueSensor 
     text = data.get(CONF_VALUE_TEMPLATE)
     if text is None:
         if any(data.get(key) is not None for key in SENSOR_KEYS):
-            raise InvalidRequestError(CONF_VALUE_TEMPLATE, "value_template_required")
+            raise InvalidProfileError(CONF_VALUE_TEMPLATE, "value_template_required")
         return None
     if not isinstance(text, str) or not text.strip():
-        raise InvalidRequestError(CONF_VALUE_TEMPLATE, "invalid_value_template")
+        raise InvalidProfileError(CONF_VALUE_TEMPLATE, "invalid_value_template")
     attributes = data.get(CONF_JSON_ATTRIBUTES) or []
     if not isinstance(attributes, list | tuple) or not all(
         isinstance(key, str) and key for key in attributes
     ):
-        raise InvalidRequestError(CONF_JSON_ATTRIBUTES, "invalid_json_attributes")
+        raise InvalidProfileError(CONF_JSON_ATTRIBUTES, "invalid_json_attributes")
     unit = data.get(CONF_UNIT_OF_MEASUREMENT)
     if unit is not None and not isinstance(unit, str):
-        raise InvalidRequestError(CONF_UNIT_OF_MEASUREMENT, "invalid_unit")
+        raise InvalidProfileError(CONF_UNIT_OF_MEASUREMENT, "invalid_unit")
     template = Template(text, hass)
     with suppress(TemplateError):
         template.ensure_valid()
@@ -231,9 +221,9 @@ def _stored_enum[E: SensorDeviceClass | SensorStateClass](
     try:
         found = kind(value)
     except ValueError:
-        raise InvalidRequestError(key, f"invalid_{key}") from None
+        raise InvalidProfileError(key, f"invalid_{key}") from None
     if found is SensorDeviceClass.ENUM:
-        raise InvalidRequestError(key, f"invalid_{key}")
+        raise InvalidProfileError(key, f"invalid_{key}")
     return found
 
 
@@ -244,14 +234,14 @@ def _check_sensor_kind(sensor: ValueSensor) -> None:
     checked = device_class in NON_NUMERIC_DEVICE_CLASSES
     units = DEVICE_CLASS_UNITS.get(device_class)
     if (checked or units is not None) and sensor.unit not in (units or {None}):
-        raise InvalidRequestError(CONF_UNIT_OF_MEASUREMENT, "invalid_unit")
+        raise InvalidProfileError(CONF_UNIT_OF_MEASUREMENT, "invalid_unit")
     state_classes = DEVICE_CLASS_STATE_CLASSES.get(device_class)
     if (
         (checked or state_classes is not None)
         and sensor.state_class is not None
         and sensor.state_class not in (state_classes or ())
     ):
-        raise InvalidRequestError(CONF_STATE_CLASS, "invalid_state_class")
+        raise InvalidProfileError(CONF_STATE_CLASS, "invalid_state_class")
 
 
 def _templates(hass: HomeAssistant, texts: Iterable[str]) -> dict[str, Template]:
@@ -274,16 +264,16 @@ def _stored_rows(raw: Any, key: str, *, header: bool) -> Rows:
         return ()
     error_key = "invalid_header" if header else "invalid_param"
     if not isinstance(raw, list | tuple):
-        raise InvalidRequestError(key, error_key)
+        raise InvalidProfileError(key, error_key)
     rows: list[tuple[str, str]] = []
     for item in raw:
         name = item.get(CONF_HEADER_NAME) if isinstance(item, Mapping) else None
         value = item.get(CONF_HEADER_VALUE) if isinstance(item, Mapping) else None
         if not isinstance(name, str) or not isinstance(value, str) or not name:
-            raise InvalidRequestError(key, error_key)
+            raise InvalidProfileError(key, error_key)
         # A header value may be a template: only the name can be checked here.
         if header and not is_allowed_header(name, ""):
-            raise InvalidRequestError(key, error_key)
+            raise InvalidProfileError(key, error_key)
         rows.append((name, value))
     return tuple(rows)
 

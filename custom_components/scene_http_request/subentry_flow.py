@@ -75,11 +75,10 @@ from .const import (
 )
 from .content import mask, masked_preview, secret_forms, status_line
 from .form import TIMEOUT_SELECTOR, rows_selector
-from .profile import Profile, SceneHttpRequestConfigEntry
+from .profile import InvalidProfileError, Profile, SceneHttpRequestConfigEntry
 from .request import prepare
 from .runtime import shared
 from .saved_request import (
-    InvalidRequestError,
     SavedRequest,
     form_errors,
     saved_request_from_data,
@@ -284,13 +283,12 @@ def _suggested(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _in_view(errors: dict[str, str]) -> dict[str, str]:
-    """Show the errors of the sensor section's fields at the top of the form.
+    """Show the errors of the sections' fields at the top of the form.
 
     A collapsed section may hide a field's own error.
     """
-    return {
-        ("base" if key in _SENSOR_KEYS else key): value for key, value in errors.items()
-    }
+    hidden = {*_SENSOR_KEYS, *_ADVANCED_KEYS}
+    return {("base" if key in hidden else key): value for key, value in errors.items()}
 
 
 def try_result(response: Response, forms: list[str], value: str | None = None) -> str:
@@ -379,7 +377,7 @@ class SavedRequestFlow(ConfigSubentryFlow):
         """Parse the submitted data as setup will; return it and the form errors."""
         try:
             saved = saved_request_from_data(self.hass, entry.entry_id, "", data)
-        except InvalidRequestError as err:
+        except InvalidProfileError as err:
             return None, _in_view({err.field: err.key})
         taken = [
             key
