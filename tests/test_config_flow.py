@@ -1284,6 +1284,20 @@ def _assert_texts(step: dict[str, Any], fields: set[str]) -> None:
     assert all(step["data_description"].values())
 
 
+LOGIN_ERRORS = {
+    "login_base_url_required",
+    "login_url_required",
+    "invalid_login_url",
+    "login_url_outside_origin",
+    "invalid_login_field",
+    "invalid_login_template",
+    "login_header_name_required",
+    "invalid_login_header_name",
+    "password_required",
+    "login_failed",
+}
+
+
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_translations_cover_the_flows(language: str) -> None:
     """Every step, section, field, error and abort of the flows has text."""
@@ -1336,6 +1350,7 @@ def test_translations_cover_the_flows(language: str) -> None:
         "invalid_auth",
         "unknown",
         *TRANSPORT_AUTH_ERRORS,
+        *LOGIN_ERRORS,
     }
     identity_errors = {
         "name_required",

@@ -32,6 +32,7 @@ AUTH_DIGEST: Final = "digest"
 AUTH_BEARER: Final = "bearer"
 AUTH_API_KEY_QUERY: Final = "api_key_query"
 AUTH_OAUTH2: Final = "oauth2_client_credentials"
+AUTH_LOGIN: Final = "login"
 AUTH_TYPES: Final = (
     AUTH_NONE,
     AUTH_BASIC,
@@ -39,6 +40,7 @@ AUTH_TYPES: Final = (
     AUTH_BEARER,
     AUTH_API_KEY_QUERY,
     AUTH_OAUTH2,
+    AUTH_LOGIN,
 )
 # OAuth2 client credentials (auth_type oauth2_client_credentials).
 CONF_TOKEN_URL: Final = "token_url"  # noqa: S105 - a key name
@@ -46,6 +48,18 @@ CONF_CLIENT_ID: Final = "client_id"
 CONF_CLIENT_SECRET: Final = "client_secret"  # noqa: S105 - a key name
 CONF_SCOPE: Final = "scope"
 CONF_AUDIENCE: Final = "audience"
+# A login request before the others (auth_type login, login.py); the username
+# and password are CONF_USERNAME and CONF_PASSWORD.
+CONF_LOGIN_URL: Final = "login_url"
+CONF_LOGIN_METHOD: Final = "login_method"
+CONF_LOGIN_BODY_TYPE: Final = "login_body_type"
+CONF_LOGIN_FIELDS: Final = "login_fields"  # rows of name and value (a template)
+CONF_LOGIN_HEADER_NAME: Final = "login_header_name"
+CONF_LOGIN_HEADER_VALUE: Final = "login_header_value"
+LOGIN_METHODS: Final = ("POST", "GET", "PUT")
+LOGIN_BODY_FORM: Final = "form"
+LOGIN_BODY_JSON: Final = "json"
+LOGIN_BODY_TYPES: Final = (LOGIN_BODY_FORM, LOGIN_BODY_JSON)
 # An API key sent as a query parameter (auth_type api_key_query).
 CONF_QUERY_NAME: Final = "query_name"
 CONF_QUERY_VALUE: Final = "query_value"

@@ -25,6 +25,7 @@ from .const import (
     AUTH_BASIC,
     AUTH_BEARER,
     AUTH_DIGEST,
+    AUTH_LOGIN,
     AUTH_NONE,
     AUTH_OAUTH2,
     AUTH_TYPES,
@@ -40,6 +41,12 @@ from .const import (
     CONF_HEADER_NAME,
     CONF_HEADER_VALUE,
     CONF_LEGACY_CIPHERS,
+    CONF_LOGIN_BODY_TYPE,
+    CONF_LOGIN_FIELDS,
+    CONF_LOGIN_HEADER_NAME,
+    CONF_LOGIN_HEADER_VALUE,
+    CONF_LOGIN_METHOD,
+    CONF_LOGIN_URL,
     CONF_MAX_RESPONSE_SIZE,
     CONF_PROXY_PASSWORD,
     CONF_PROXY_URL,
@@ -51,10 +58,14 @@ from .const import (
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT,
     DEFAULT_VERIFY_SSL,
+    LOGIN_BODY_FORM,
+    LOGIN_BODY_TYPES,
+    LOGIN_METHODS,
     MAX_RESPONSE_SIZE_LIMIT,
     MAX_TIMEOUT,
     MIN_TIMEOUT,
 )
+from .login import LoginSettings, template_variables
 from .oauth import ClientCredentials, OAuthSettings
 from .transport import SslContexts, TlsSettings, build_contexts
 from .url import (
@@ -63,9 +74,16 @@ from .url import (
     in_scope,
     normalize_base_url,
     normalize_proxy_url,
+    origin_of,
     parse_url,
+    resolve_url,
 )
-from .validation import is_allowed_header, is_encodable, is_header_value
+from .validation import (
+    is_allowed_header,
+    is_encodable,
+    is_header_name,
+    is_header_value,
+)
 
 if TYPE_CHECKING:
     from .saved_request import SavedRequest
@@ -146,6 +164,7 @@ class Profile:
     proxy: URL | None = None
     proxy_auth: tuple[str, str] | None = None  # username and password
     oauth: OAuthSettings | None = None
+    login: LoginSettings | None = None
     # Made by async_with_transport for an OAuth2 profile: it caches the token.
     token_source: ClientCredentials | None = None
     # What the client needs of all that; empty when the profile uses none of it.
@@ -236,6 +255,11 @@ def profile_from_entry(
             _stored_query(options, errors) if auth_type == AUTH_API_KEY_QUERY else None
         )
         oauth = _stored_oauth(options, errors) if auth_type == AUTH_OAUTH2 else None
+        login = (
+            _stored_login(options, base_url, (username, password), errors)
+            if auth_type == AUTH_LOGIN
+            else None
+        )
         timeout = _number(options, CONF_TIMEOUT, MIN_TIMEOUT, MAX_TIMEOUT, errors)
         size = _number(
             options, CONF_MAX_RESPONSE_SIZE, 1, MAX_RESPONSE_SIZE_LIMIT, errors
@@ -267,6 +291,7 @@ def profile_from_entry(
         proxy=proxy,
         proxy_auth=proxy_auth,
         oauth=oauth,
+        login=login,
         secrets=tuple(str(options[key]) for key in SECRET_OPTIONS if options.get(key)),
     )
 
@@ -406,6 +431,112 @@ def _stored_oauth(
     return OAuthSettings(token_url=token_url, **texts)
 
 
+def _stored_login(
+    options: Mapping[str, Any],
+    base_url: URL | None,
+    account: tuple[str, str],
+    errors: dict[str, str],
+) -> LoginSettings | None:
+    """Return the login request's settings (None if they can't be used).
+
+    The login URL lies within the base URL's origin; each template parses; a
+    header value has its header name; a row that uses the username or the
+    password has it.
+    """
+    url = _stored_login_url(options.get(CONF_LOGIN_URL), base_url, errors)
+    method = options.get(CONF_LOGIN_METHOD) or "POST"
+    if method not in LOGIN_METHODS:
+        _flag(errors, CONF_LOGIN_METHOD, "invalid_value")
+    body_type = options.get(CONF_LOGIN_BODY_TYPE) or LOGIN_BODY_FORM
+    if body_type not in LOGIN_BODY_TYPES:
+        _flag(errors, CONF_LOGIN_BODY_TYPE, "invalid_value")
+    fields = _stored_login_fields(options.get(CONF_LOGIN_FIELDS), account, errors)
+    header_name = options.get(CONF_LOGIN_HEADER_NAME) or ""
+    header_value = options.get(CONF_LOGIN_HEADER_VALUE) or ""
+    if not isinstance(header_name, str) or not isinstance(header_value, str):
+        _flag(errors, CONF_LOGIN_HEADER_NAME, "invalid_value")
+        return None
+    if header_value and not header_name:
+        _flag(errors, CONF_LOGIN_HEADER_NAME, "login_header_name_required")
+    elif header_name and not is_header_name(header_name):
+        _flag(errors, CONF_LOGIN_HEADER_NAME, "invalid_login_header_name")
+    if template_variables(header_value) is None:
+        _flag(errors, CONF_LOGIN_HEADER_VALUE, "invalid_login_template")
+    if url is None or fields is None or errors:
+        return None
+    return LoginSettings(
+        url=url,
+        method=method,
+        body_type=body_type,
+        fields=fields,
+        username=account[0],
+        password=account[1],
+        header_name=header_name,
+        header_value=header_value,
+    )
+
+
+def _stored_login_url(
+    raw: Any, base_url: URL | None, errors: dict[str, str]
+) -> URL | None:
+    """Return the login URL: relative to the base URL, or absolute in its origin."""
+    if base_url is None:
+        _flag(errors, CONF_LOGIN_URL, "login_base_url_required")
+        return None
+    if not raw or not isinstance(raw, str):
+        _flag(errors, CONF_LOGIN_URL, "login_url_required")
+        return None
+    try:
+        url = resolve_url(raw, base_url)
+    except UrlError:
+        _flag(errors, CONF_LOGIN_URL, "invalid_login_url")
+        return None
+    if origin_of(url) != origin_of(base_url):
+        _flag(errors, CONF_LOGIN_URL, "login_url_outside_origin")
+        return None
+    return url
+
+
+def _stored_login_fields(
+    raw: Any, account: tuple[str, str], errors: dict[str, str]
+) -> tuple[tuple[str, str], ...] | None:
+    """Return the login rows; each value parses and has what it uses."""
+    if raw is None:
+        return ()
+    rows = [_stored_row(item) for item in raw] if isinstance(raw, list) else [None]
+    if any(row is None for row in rows):
+        _flag(errors, CONF_LOGIN_FIELDS, "invalid_login_field")
+        return None
+    used: set[str] = set()
+    for row in rows:
+        assert row is not None  # noqa: S101 - checked above
+        variables = template_variables(row[1])
+        if variables is None:
+            _flag(errors, CONF_LOGIN_FIELDS, "invalid_login_template")
+            return None
+        used |= variables
+    for name, value in zip(("username", "password"), account, strict=True):
+        if name in used and not value:
+            _flag(errors, _ACCOUNT_FIELDS[name], f"{name}_required")
+    return tuple(row for row in rows if row is not None)
+
+
+_ACCOUNT_FIELDS: Final = {"username": CONF_USERNAME, "password": CONF_PASSWORD}
+
+
+def _stored_row(item: Any) -> tuple[str, str] | None:
+    """Return a login row's name and value, both encodable text, name not empty."""
+    if not isinstance(item, Mapping):
+        return None
+    name = item.get(CONF_HEADER_NAME)
+    value = item.get(CONF_HEADER_VALUE, "")
+    if not isinstance(name, str) or not name or not is_encodable(name):
+        return None
+    if not isinstance(value, str) or not is_encodable(value):
+        return None
+    return (name, value)
+
+
 _TLS_TEXTS = (CONF_CA_PEM, CONF_CLIENT_CERT_PEM, CONF_CLIENT_KEY_PEM)
 
 
@@ -475,8 +606,13 @@ def _stored_credentials(
     token = str(options.get(CONF_TOKEN) or "")
     if auth_type in (AUTH_BASIC, AUTH_DIGEST) and not username:
         _flag(errors, CONF_USERNAME, "username_required")
+    elif auth_type == AUTH_LOGIN:  # sent in a body or query, not a header
+        if not is_encodable(username):
+            _flag(errors, CONF_USERNAME, "invalid_text")
     elif not _is_username(username):
         _flag(errors, CONF_USERNAME, "invalid_username")
+    if not is_encodable(password):
+        _flag(errors, CONF_PASSWORD, "invalid_text")
     if auth_type == AUTH_BEARER and not token:
         _flag(errors, CONF_TOKEN, "token_required")
     elif not is_header_value(token):
