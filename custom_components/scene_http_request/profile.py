@@ -315,6 +315,17 @@ async def async_with_transport(
     return replace(profile, token_source=source, route=route)
 
 
+async def async_release(profile: Profile) -> None:
+    """Close what async_with_transport opened for a profile (a login session).
+
+    A flow that built a profile to test it calls this when done; a set-up
+    profile's session closes with its entry.
+    """
+    if profile.login is None:
+        return
+    # The login session (login.py) is closed here once it exists.
+
+
 async def async_client_error(
     hass: HomeAssistant, profile: Profile, client: HttpClient
 ) -> str | None:
