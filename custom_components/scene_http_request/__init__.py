@@ -25,6 +25,7 @@ from .polling import async_start_polling
 from .profile import (
     InvalidProfileError,
     SceneHttpRequestConfigEntry,
+    async_release,
     async_with_transport,
     profile_from_entry,
 )
@@ -71,6 +72,7 @@ async def async_setup_entry(
             translation_placeholders={"field": str(err)},
         ) from None
     entry.runtime_data = profile
+    entry.async_on_unload(partial(async_release, profile))
     index = shared(hass).index
     index.add(profile)
     entry.async_on_unload(partial(index.remove, entry.entry_id))
@@ -121,5 +123,5 @@ async def async_unload_entry(
     hass: HomeAssistant,
     entry: SceneHttpRequestConfigEntry,
 ) -> bool:
-    """Unload a profile's entities; it holds no connections of its own."""
+    """Unload a profile's entities; its login session closes on unload."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

@@ -9,6 +9,11 @@ value is taken out of every redirect target wherever the server echoed it (under
 any name, in the path, inside another parameter, percent-encoded or not) and out
 of the reason phrase, so no URL or reason the caller sees holds it.
 
+A login profile's requests go through its own session (login.py): each hop to the
+session's origin carries the session's cookies and header, and every answer from
+that origin feeds its cookie jar; a hop elsewhere carries neither. Those answers'
+Set-Cookie headers are session, so the final answer of a call loses them.
+
 Nothing here logs or raises anything that holds a header value, a body, a path or a
 query string: only the method, the host, the status and timings.
 """
@@ -17,11 +22,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Mapping
-from contextlib import AbstractAsyncContextManager, aclosing
+from contextlib import AbstractAsyncContextManager, aclosing, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
+from http.cookies import CookieError
 import logging
 import random
 import re
@@ -37,7 +43,7 @@ from aiohttp.payload import Payload
 from awesomeversion import AwesomeVersion
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import SSRFRedirectError
-from multidict import CIMultiDict, MultiMapping
+from multidict import CIMultiDict, CIMultiDictProxy, MultiMapping
 from yarl import URL
 
 from .const import (
@@ -49,7 +55,7 @@ from .const import (
     RETRY_STATUSES,
 )
 from .inflate import ACCEPT_ENCODING, Inflater
-from .url import UrlError, host_for_messages, origin_of, redirect_target
+from .url import Origin, UrlError, host_for_messages, origin_of, redirect_target
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -57,6 +63,8 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # A call's own headers that go to the first origin only.
 _ORIGIN_BOUND_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 _BODY_HEADERS = ("Content-Type", "Content-Length", "Content-Encoding")
+# The answers from a login session's origin that end the session: log in again.
+_SESSION_ENDED = frozenset({HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN})
 _CHUNK_SIZE = 64 * 1024
 # A longer Content-Length is not a size anyone sends: the body is read as it comes.
 _MAX_LENGTH_DIGITS = 18
@@ -111,6 +119,26 @@ class TokenSource(Protocol):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Session:
+    """A login profile's session: its own aiohttp session, cookie jar and header.
+
+    The cookies and the header go to origin only; answers from origin feed the jar.
+    """
+
+    http: aiohttp.ClientSession  # HA's redirect guard, no cookie jar of its own
+    origin: Origin
+    jar: aiohttp.CookieJar
+    headers: tuple[tuple[str, str], ...] = ()  # the login's header, if any
+
+
+class SessionSource(Protocol):
+    """Gives a login profile's session (login.py), logging in as needed."""
+
+    async def async_session(self, *, stale: Session | None = None) -> Session:
+        """Return a logged-in session, never the stale one; raise RequestError."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Route:
     """How a profile's requests travel, and the credentials that are not headers.
 
@@ -131,6 +159,8 @@ class Route:
     scoped_query: tuple[str, str] | None = None  # an API key's name and value
     # A bearer token for the request's origin; refreshed once on a 401 from it.
     token_source: TokenSource | None = None
+    # A login session for the profile's origin; renewed once on a 401 or 403.
+    login: SessionSource | None = None
     # The scoped query value in every spelling a server may echo it in.
     key_echo: re.Pattern[str] | None = field(
         default=None, init=False, repr=False, compare=False
@@ -201,6 +231,8 @@ class _Hop(NamedTuple):
     headers: Mapping[str, str]
     digest_auth: tuple[str, str] | None
     query: tuple[str, str] | None  # the scoped query parameter, on its origin
+    http: aiohttp.ClientSession | None = None  # a login session's, else the client's
+    jar: aiohttp.CookieJar | None = None  # fed by the answer (the session's origin)
 
 
 class _Redirect(NamedTuple):
@@ -247,21 +279,29 @@ class HttpClient:
         self._session = session
         self._middlewares = session_middlewares(session)
 
-    async def async_request(self, request: Request) -> Response:
+    async def async_request(
+        self, request: Request, *, session: Session | None = None
+    ) -> Response:
         """Send a request, retrying as asked, and return the final response.
 
         Each attempt, redirects and body included, has request.timeout seconds.
+        A login's own request goes in the session it is filling (no login then).
         """
         started = time.monotonic()
         attempt = 0
+        route = request.route
         while True:
             attempt += 1
             try:
                 async with asyncio.timeout(request.timeout):
-                    if (source := request.route.token_source) is None:
+                    if (
+                        session is None
+                        and route.token_source is None
+                        and route.login is None
+                    ):
                         answer = await self._async_attempt(request)
                     else:
-                        answer = await self._async_authorized_attempt(request, source)
+                        answer = await self._async_credited_attempt(request, session)
             except TimeoutError:
                 host = host_for_messages(request.url)
                 error = RequestError("timeout", host, retryable=True)
@@ -295,6 +335,44 @@ class HttpClient:
                 raise error
             await _async_wait_retry(request, _backoff(attempt))
 
+    async def _async_credited_attempt(
+        self, request: Request, session: Session | None
+    ) -> _Answer:
+        """Send one attempt in the given session, or with the route's credentials."""
+        if session is not None:
+            return await self._async_attempt(request, session=session)
+        if (source := request.route.token_source) is not None:
+            return await self._async_authorized_attempt(request, source)
+        assert request.route.login is not None  # noqa: S101 - async_request checked
+        return await self._async_session_attempt(request, request.route.login)
+
+    async def _async_session_attempt(
+        self, request: Request, source: SessionSource
+    ) -> _Answer:
+        """Send one attempt in the login session; if it ended, log in and resend once.
+
+        The session ended when its origin answers 401 or 403. The Set-Cookie
+        headers of an answer from that origin are session: they are taken out.
+        """
+        session = await source.async_session()
+        answer = await self._async_attempt(request, session=session)
+        if answer.status in _SESSION_ENDED and origin_of(answer.url) == session.origin:
+            _LOGGER.debug(
+                "%s: HTTP %s, logging in again",
+                host_for_messages(answer.url),
+                answer.status,
+            )
+            session = await source.async_session(stale=session)
+            answer = await self._async_attempt(request, session=session)
+        if (
+            hdrs.SET_COOKIE in answer.headers
+            and origin_of(answer.url) == session.origin
+        ):
+            headers = CIMultiDict(answer.headers)
+            headers.popall(hdrs.SET_COOKIE)
+            return answer._replace(headers=CIMultiDictProxy(headers))
+        return answer
+
     async def _async_authorized_attempt(
         self, request: Request, source: TokenSource
     ) -> _Answer:
@@ -315,7 +393,11 @@ class HttpClient:
         return await self._async_attempt(request, token)
 
     async def _async_attempt(
-        self, request: Request, token: str | None = None
+        self,
+        request: Request,
+        token: str | None = None,
+        *,
+        session: Session | None = None,
     ) -> _Answer:
         """Send one attempt, following redirects hop by hop."""
         route = request.route
@@ -323,12 +405,19 @@ class HttpClient:
         call_headers = CIMultiDict(request.headers)
         same_origin = True
         for _ in range(MAX_REDIRECTS + 1):
+            http = jar = None
+            extra: tuple[tuple[str, str], ...] = ()
+            if session is not None:
+                http = session.http
+                if origin_of(url) == session.origin:
+                    jar, extra = session.jar, _session_headers(session, url)
             headers, digest_auth = _hop_headers(
-                request, call_headers, same_origin=same_origin, token=token
+                request, call_headers, same_origin=same_origin, token=token, extra=extra
             )
             query = route.scoped_query if same_origin else None
             answer = await self._async_hop(
-                request, _Hop(method, url, body, headers, digest_auth, query)
+                request,
+                _Hop(method, url, body, headers, digest_auth, query, http, jar),
             )
             if isinstance(answer, _Answer):
                 return answer
@@ -372,8 +461,11 @@ class HttpClient:
         sent_url = hop.url
         if hop.query is not None and hop.query[0] not in hop.url.query:
             sent_url = hop.url.extend_query((hop.query,))
+        http = self._session if hop.http is None else hop.http
+        if http.closed:  # a login session closed with its profile
+            raise RequestError("cannot_connect", host_for_messages(hop.url))
         try:
-            async with self._session.request(
+            async with http.request(
                 hop.method,
                 sent_url,
                 headers=headers,
@@ -386,6 +478,8 @@ class HttpClient:
                 timeout=_NO_CLIENT_TIMEOUT,
                 auto_decompress=not _SELF_INFLATE,
             ) as response:
+                if hop.jar is not None:
+                    _keep_cookies(hop.jar, response.headers, hop.url)
                 location = response.headers.get(hdrs.LOCATION)
                 if (
                     request.allow_redirects
@@ -506,18 +600,46 @@ def _redirect_drops_body(status: int, method: str) -> bool:
     )
 
 
+def _session_headers(session: Session, url: URL) -> tuple[tuple[str, str], ...]:
+    """Return the session's Cookie (the jar's cookies for url) and login header."""
+    if not session.jar:  # no cookie yet: the jar is not searched
+        return session.headers
+    cookies = session.jar.filter_cookies(url)
+    if not cookies:
+        return session.headers
+    cookie = "; ".join(
+        f"{name}={morsel.coded_value}" for name, morsel in cookies.items()
+    )
+    return ((hdrs.COOKIE, cookie), *session.headers)
+
+
+def _keep_cookies(jar: aiohttp.CookieJar, headers: MultiMapping[str], url: URL) -> None:
+    """Put an answer's cookies in the session's jar; unparsable lines are dropped."""
+    if hdrs.SET_COOKIE not in headers:
+        return
+    lines = headers.getall(hdrs.SET_COOKIE)
+    try:
+        jar.update_cookies_from_headers(lines, url)
+    except CookieError, ValueError, TypeError, KeyError:
+        for line in lines:  # the lines aiohttp can parse, one at a time
+            with suppress(CookieError, ValueError, TypeError, KeyError):
+                jar.update_cookies_from_headers([line], url)
+
+
 def _hop_headers(
     request: Request,
     call_headers: CIMultiDict[str],
     *,
     same_origin: bool,
     token: str | None = None,
+    extra: tuple[tuple[str, str], ...] = (),
 ) -> tuple[Mapping[str, str], tuple[str, str] | None]:
     """Return the headers and digest credentials of one hop.
 
     A call's header replaces a scoped one of the same name; a call's own
     Authorization turns digest auth off. On another origin, only the call's
-    headers that are not credentials go. A token goes as a scoped header.
+    headers that are not credentials go. A token goes as a scoped header, and
+    so do the extra ones (a login session's, on its origin).
     """
     if not same_origin:
         headers = CIMultiDict(
@@ -530,6 +652,8 @@ def _hop_headers(
     scoped = request.scoped_headers
     if token is not None:
         scoped = (*scoped, (hdrs.AUTHORIZATION, f"Bearer {token}"))
+    if extra:
+        scoped = (*scoped, *extra)
     if not scoped:
         return _with_accept_encoding(call_headers), digest_auth
     headers = CIMultiDict(scoped)

@@ -2,8 +2,10 @@
 
 Header names and the base URL are kept: they explain how a request was built.
 Every header value and every credential is redacted, since any header (an API key,
-a cookie) may carry a secret. So are the param values, the body, and all of a saved
-request's URL but its scheme and host: a key often travels in them.
+a cookie) may carry a secret; so are a login's row values (rows of name and value,
+like headers) and its header template, which may hold a fixed secret. So are the
+param values, the body, and all of a saved request's URL but its scheme and host:
+a key often travels in them.
 """
 
 from __future__ import annotations
@@ -19,12 +21,17 @@ from .const import (
     ATTR_BODY,
     ATTR_URL,
     CONF_HEADER_VALUE,
+    CONF_LOGIN_HEADER_VALUE,
     SUBENTRY_REQUEST,
 )
 from .profile import ACCOUNT_OPTIONS, SECRET_OPTIONS, SceneHttpRequestConfigEntry
 from .url import host_for_messages
 
-TO_REDACT: Final = SECRET_OPTIONS | ACCOUNT_OPTIONS | {CONF_HEADER_VALUE, ATTR_BODY}
+TO_REDACT: Final = (
+    SECRET_OPTIONS
+    | ACCOUNT_OPTIONS
+    | {CONF_HEADER_VALUE, CONF_LOGIN_HEADER_VALUE, ATTR_BODY}
+)
 REDACTED: Final = "**REDACTED**"
 
 

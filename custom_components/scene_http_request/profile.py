@@ -65,7 +65,7 @@ from .const import (
     MAX_TIMEOUT,
     MIN_TIMEOUT,
 )
-from .login import LoginSettings, template_variables
+from .login import MAX_LOGIN_RESPONSE, LoginSession, LoginSettings, template_variables
 from .oauth import ClientCredentials, OAuthSettings
 from .transport import SslContexts, TlsSettings, build_contexts
 from .url import (
@@ -167,6 +167,8 @@ class Profile:
     login: LoginSettings | None = None
     # Made by async_with_transport for an OAuth2 profile: it caches the token.
     token_source: ClientCredentials | None = None
+    # Made by async_with_transport for a login profile: it holds the session.
+    login_session: LoginSession | None = None
     # What the client needs of all that; empty when the profile uses none of it.
     route: Route = NO_ROUTE
     # The values of SECRET_OPTIONS the profile holds (masks of test answers).
@@ -222,7 +224,8 @@ class Profile:
         """Return every secret the profile holds now, and every header value.
 
         An Authorization or Proxy-Authorization value counts whole and without its
-        scheme; the current OAuth token counts too.
+        scheme; the current OAuth token counts too, and a login session's cookies
+        and header value.
         """
         values = [*self.secrets, *(value for _, value in self.scoped_headers)]
         values += [
@@ -234,6 +237,8 @@ class Profile:
             values += [proxy, proxy.partition(" ")[2]]
         if self.token_source is not None and self.token_source.token:
             values.append(self.token_source.token)
+        if self.login_session is not None:
+            values += self.login_session.secret_values()
         return values
 
 
@@ -299,42 +304,48 @@ def profile_from_entry(
 async def async_with_transport(
     hass: HomeAssistant, profile: Profile, client: HttpClient
 ) -> Profile:
-    """Return the profile with its TLS contexts, token source and route.
+    """Return the profile with its TLS contexts, token source or login, and route.
 
-    The contexts are built in the executor; the token source sends through client.
-    Raises transport.TlsError when a certificate or key can't be loaded.
+    The contexts are built in the executor; the token source and the login send
+    through client. Raises transport.TlsError when a certificate or key can't be
+    loaded. A login session must be closed: see async_release.
     """
     if not profile.tls.is_default:
         contexts = await hass.async_add_executor_job(build_contexts, profile.tls)
         profile = replace(profile, ssl_contexts=contexts)
     transport = _route_of(profile)
-    source = None
+    source = login = None
     if profile.oauth is not None:
         source = _token_source(hass, client, profile, profile.oauth, transport)
-    route = replace(transport, scoped_query=profile.query, token_source=source)
-    return replace(profile, token_source=source, route=route)
+    if profile.login is not None:
+        login = _login_session(hass, client, profile, profile.login, transport)
+    route = replace(
+        transport, scoped_query=profile.query, token_source=source, login=login
+    )
+    return replace(profile, token_source=source, login_session=login, route=route)
 
 
 async def async_release(profile: Profile) -> None:
     """Close what async_with_transport opened for a profile (a login session).
 
     A flow that built a profile to test it calls this when done; a set-up
-    profile's session closes with its entry.
+    profile's entry calls it when it unloads.
     """
-    if profile.login is None:
-        return
-    # The login session (login.py) is closed here once it exists.
+    if profile.login_session is not None:
+        profile.login_session.close()
 
 
 async def async_client_error(
     hass: HomeAssistant, profile: Profile, client: HttpClient
 ) -> str | None:
-    """Ask the token endpoint for a token with the profile's OAuth2 client.
+    """Try the profile's OAuth2 client or login on the server.
 
     The profile comes from async_with_transport: the request uses its TLS and
     proxy. Return None when a token comes back, invalid_client when the endpoint
-    refuses the client, else token_failed.
+    refuses the client, else token_failed. A login profile: see _async_login_error.
     """
+    if profile.login is not None:
+        return await _async_login_error(hass, profile, profile.login, client)
     if profile.oauth is None:
         return None
     refused: list[bool] = []
@@ -351,6 +362,63 @@ async def async_client_error(
     except RequestError:
         return "invalid_client" if refused else "token_failed"
     return None
+
+
+async def _async_login_error(
+    hass: HomeAssistant, profile: Profile, settings: LoginSettings, client: HttpClient
+) -> str | None:
+    """Log in with the profile, in a session of its own closed after.
+
+    Return None on success, invalid_auth when the login is answered 401 or 403,
+    else login_failed.
+    """
+    refused: list[bool] = []
+    session = _login_session(
+        hass,
+        client,
+        profile,
+        settings,
+        _route_of(profile),
+        on_refused=lambda: refused.append(True),
+    )
+    try:
+        await session.async_session()
+    except RequestError:
+        return "invalid_auth" if refused else "login_failed"
+    finally:
+        session.close()
+    return None
+
+
+def _login_session(  # noqa: PLR0913 - the parts of one login session
+    hass: HomeAssistant,
+    client: HttpClient,
+    profile: Profile,
+    settings: LoginSettings,
+    transport: Route,
+    *,
+    on_refused: Callable[[], None] | None = None,
+) -> LoginSession:
+    """Return the login session; its login uses the profile's TLS, proxy, timeout.
+
+    The login follows redirects but is not retried. By default a login answered
+    401 or 403 starts the entry's reauth flow.
+    """
+    verify = DEFAULT_VERIFY_SSL if profile.verify_ssl is None else profile.verify_ssl
+    template = Request(
+        method=settings.method,
+        url=settings.url,
+        headers={},
+        timeout=profile.timeout or DEFAULT_TIMEOUT,
+        verify_ssl=verify,
+        route=transport,
+        allow_redirects=True,
+        retries=0,
+        max_response_size=MAX_LOGIN_RESPONSE,
+    )
+    if on_refused is None:
+        on_refused = _reauth_starter(hass, profile.entry_id)
+    return LoginSession(hass, client, settings, template, on_refused=on_refused)
 
 
 def _reauth_starter(hass: HomeAssistant, entry_id: str) -> Callable[[], None] | None:
