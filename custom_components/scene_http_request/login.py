@@ -155,11 +155,6 @@ class LoginSession:
             self._http.detach()
             self._http = None
 
-    @property
-    def closed(self) -> bool:
-        """Return whether the session was closed (tests)."""
-        return self._closed
-
     def _http_session(self) -> aiohttp.ClientSession:
         """Return the profile's aiohttp session, made on first use.
 
