@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
+import aiohttp
 from aiohttp import web
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -18,6 +19,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from yarl import URL
 
 from custom_components.scene_http_request import client, login as login_module
 from custom_components.scene_http_request.client import RequestError
@@ -452,7 +454,7 @@ async def test_secrets_never_logged(
     """At DEBUG, no log line holds the password, a cookie or the token."""
     caplog.set_level(logging.DEBUG)
     for name in (LOGGER_NAME, "homeassistant", "aiohttp"):
-        logging.getLogger(name).setLevel(logging.DEBUG)
+        caplog.set_level(logging.DEBUG, logger=name)  # restored after the test
     await _add(add_profile, site, **_json_login(site))
     await send(hass, url=site.server.url("/api/data"))
     site.expire()
@@ -657,3 +659,42 @@ async def test_client_error_of_a_login_profile(
     await hass.async_block_till_done()
     # A flow's check starts no reauth flow.
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
+_COOKIES = [
+    "root=1; Path=/",
+    "api=2; Path=/api",
+    "apislash=3; Path=/api/",
+    "deep=4; Path=/api/v1",
+    "nopath=5",  # its path defaults to the answer's directory
+    "secure=6; Secure; Path=/",
+    "gone=7; Max-Age=0",
+    "later=8; Max-Age=3600; Path=/",
+    "domain=9; Domain=127.0.0.1; Path=/",
+]
+_PATHS = ["/", "/api", "/api/", "/api/x", "/apix", "/api/v1/y", "/api/v10", "/other"]
+
+
+@pytest.mark.parametrize("answer_path", ["/login", "/api/login", "/api/v1/login"])
+async def test_cookie_selection_matches_the_jar_filter(
+    hass: HomeAssistant, answer_path: str
+) -> None:
+    """The client's own pick of cookies is what aiohttp's filter_cookies picks."""
+    for scheme in ("http", "https"):
+        origin = f"{scheme}://127.0.0.1:8443"
+        jar = aiohttp.CookieJar(unsafe=True)
+        jar.update_cookies_from_headers(_COOKIES, URL(origin + answer_path))
+        session = client.Session(
+            http=None,  # type: ignore[arg-type]
+            origin=("https", "127.0.0.1", 8443),
+            jar=jar,
+        )
+        for path in _PATHS:
+            url = URL(origin + path)
+            sent = dict(session.headers) | dict(client._session_headers(session, url))
+            ours = sorted(
+                pair.split("=")[0]
+                for pair in sent.get("Cookie", "").split("; ")
+                if pair
+            )
+            assert ours == sorted(jar.filter_cookies(url)), (scheme, path)

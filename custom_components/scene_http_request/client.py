@@ -601,16 +601,34 @@ def _redirect_drops_body(status: int, method: str) -> bool:
 
 
 def _session_headers(session: Session, url: URL) -> tuple[tuple[str, str], ...]:
-    """Return the session's Cookie (the jar's cookies for url) and login header."""
+    """Return the session's Cookie (the jar's cookies for url) and login header.
+
+    url lies on the session's origin, and the jar holds only cookies that
+    origin's host set (it refuses a Domain the host does not match): the host
+    matches them all. What is left of the jar's filter (RFC 6265 5.4) is the
+    path and Secure; reading the jar drops the expired cookies. That costs a
+    fourth of filter_cookies, which builds a new SimpleCookie for every hop.
+    """
     if not session.jar:  # no cookie yet: the jar is not searched
         return session.headers
-    cookies = session.jar.filter_cookies(url)
-    if not cookies:
-        return session.headers
+    path, secure = url.path or "/", url.scheme == "https"
     cookie = "; ".join(
-        f"{name}={morsel.coded_value}" for name, morsel in cookies.items()
+        f"{morsel.key}={morsel.coded_value}"
+        for morsel in session.jar
+        if (secure or not morsel["secure"]) and _path_matches(path, morsel["path"])
     )
+    if not cookie:
+        return session.headers
     return ((hdrs.COOKIE, cookie), *session.headers)
+
+
+def _path_matches(path: str, cookie_path: str) -> bool:
+    """Return whether a request path path-matches a cookie's path (RFC 6265 5.1.4)."""
+    if cookie_path in ("/", path):
+        return True
+    if not path.startswith(cookie_path):
+        return False
+    return cookie_path.endswith("/") or path[len(cookie_path)] == "/"
 
 
 def _keep_cookies(jar: aiohttp.CookieJar, headers: MultiMapping[str], url: URL) -> None:
