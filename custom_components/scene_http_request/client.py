@@ -202,6 +202,8 @@ class Request:
     digest_auth: tuple[str, str] | None = None  # username and password
     # A profile's TLS, proxy, query key and token source.
     route: Route = NO_ROUTE
+    # A login's own request: the session it opens, which every hop goes in.
+    session: Session | None = None
     timeout: float
     verify_ssl: bool
     allow_redirects: bool
@@ -279,29 +281,22 @@ class HttpClient:
         self._session = session
         self._middlewares = session_middlewares(session)
 
-    async def async_request(
-        self, request: Request, *, session: Session | None = None
-    ) -> Response:
+    async def async_request(self, request: Request) -> Response:
         """Send a request, retrying as asked, and return the final response.
 
         Each attempt, redirects and body included, has request.timeout seconds.
-        A login's own request goes in the session it is filling (no login then).
         """
         started = time.monotonic()
         attempt = 0
-        route = request.route
+        plain = _is_plain_request(request)
         while True:
             attempt += 1
             try:
                 async with asyncio.timeout(request.timeout):
-                    if (
-                        session is None
-                        and route.token_source is None
-                        and route.login is None
-                    ):
+                    if plain:
                         answer = await self._async_attempt(request)
                     else:
-                        answer = await self._async_credited_attempt(request, session)
+                        answer = await self._async_credited_attempt(request)
             except TimeoutError:
                 host = host_for_messages(request.url)
                 error = RequestError("timeout", host, retryable=True)
@@ -335,12 +330,10 @@ class HttpClient:
                 raise error
             await _async_wait_retry(request, _backoff(attempt))
 
-    async def _async_credited_attempt(
-        self, request: Request, session: Session | None
-    ) -> _Answer:
-        """Send one attempt in the given session, or with the route's credentials."""
-        if session is not None:
-            return await self._async_attempt(request, session=session)
+    async def _async_credited_attempt(self, request: Request) -> _Answer:
+        """Send one attempt in the request's session or with its route's credentials."""
+        if request.session is not None:  # a login's own request
+            return await self._async_attempt(request, session=request.session)
         if (source := request.route.token_source) is not None:
             return await self._async_authorized_attempt(request, source)
         assert request.route.login is not None  # noqa: S101 - async_request checked
@@ -446,6 +439,14 @@ class HttpClient:
         async with hop.body.open() as payload:
             return await self._async_send(request, hop, payload)
 
+    def _http_of(self, hop: _Hop) -> aiohttp.ClientSession:
+        """Return a hop's aiohttp session: a login profile's own, or the client's."""
+        if hop.http is None:
+            return self._session
+        if hop.http.closed:  # the login session closed with its profile
+            raise RequestError("cannot_connect", host_for_messages(hop.url))
+        return hop.http
+
     async def _async_send(
         self, request: Request, hop: _Hop, data: bytes | Payload | None
     ) -> _Answer | _Redirect:
@@ -461,11 +462,8 @@ class HttpClient:
         sent_url = hop.url
         if hop.query is not None and hop.query[0] not in hop.url.query:
             sent_url = hop.url.extend_query((hop.query,))
-        http = self._session if hop.http is None else hop.http
-        if http.closed:  # a login session closed with its profile
-            raise RequestError("cannot_connect", host_for_messages(hop.url))
         try:
-            async with http.request(
+            async with self._http_of(hop).request(
                 hop.method,
                 sent_url,
                 headers=headers,
@@ -496,6 +494,14 @@ class HttpClient:
         # Test doubles of aiohttp's response (aioclient_mock) have no reason.
         reason = route.without_key(getattr(response, "reason", None) or "")
         return _Answer(response.status, reason, hop.url, response.headers, body)
+
+
+def _is_plain_request(request: Request) -> bool:
+    """Return whether a request goes in no login session and without a token."""
+    route = request.route
+    return (
+        request.session is None and route.token_source is None and route.login is None
+    )
 
 
 def _is_plain(body: bytes | BodySource | None) -> TypeIs[bytes | None]:

@@ -178,9 +178,7 @@ class LoginSession:
             jar=aiohttp.CookieJar(unsafe=True),
         )
         try:
-            response = await self._client.async_request(
-                self._login_request(), session=session
-            )
+            response = await self._client.async_request(self._login_request(session))
         except TemplateError:
             raise _failed(host, "template") from None
         except RequestError as err:
@@ -193,7 +191,7 @@ class LoginSession:
         _LOGGER.debug("Logged in to %s", host)
         return replace(session, headers=headers)
 
-    def _login_request(self) -> Request:
+    def _login_request(self, session: Session) -> Request:
         """Return the login request, its rows rendered (raise TemplateError)."""
         settings = self._settings
         account = {"username": settings.username, "password": settings.password}
@@ -212,7 +210,12 @@ class LoginSession:
             headers[hdrs.CONTENT_TYPE] = _FORM
             body = urlencode(rows).encode()
         return replace(
-            self._template, method=settings.method, url=url, headers=headers, body=body
+            self._template,
+            method=settings.method,
+            url=url,
+            headers=headers,
+            body=body,
+            session=session,
         )
 
     def _login_header(
