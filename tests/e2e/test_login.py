@@ -242,8 +242,8 @@ async def test_automation_calls_through_the_login(
             event = await ws.next_event()
             assert (call.method, call.path) == ("POST", f"/api/from/automation/{n}")
             assert call.authenticated is True
-            assert event["data"]["status"] == "200"
-            assert "set-cookie" not in event["data"]["headers"].lower()
+            assert str(event["data"]["status"]) == "200"
+            assert "set-cookie" not in str(event["data"]["headers"]).lower()
     # The profile logged in once for both calls.
     assert len(device.logins) == logins + 1
     assert device.logins[-1] == {"user": "admin", "pass": PASSWORD}
