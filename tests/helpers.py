@@ -233,9 +233,15 @@ async def configure_flow(
             return result
     assert result["step_id"] == "credentials"
     shown = form_fields(result)
-    return await flow_manager(hass, result).async_configure(
-        result["flow_id"], {k: v for k, v in user_input.items() if k in shown}
-    )
+    data: dict[str, Any] = {}
+    for key, value in user_input.items():
+        if key not in shown:
+            continue
+        if (name := config_flow.CREDENTIAL_SECTION_OF.get(key)) is not None:
+            data.setdefault(name, {})[key] = value
+        else:
+            data[key] = value
+    return await flow_manager(hass, result).async_configure(result["flow_id"], data)
 
 
 async def user_step(

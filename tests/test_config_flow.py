@@ -1319,6 +1319,17 @@ def test_translations_cover_the_flows(language: str) -> None:
             assert texts["description"]
             _assert_texts(texts, {str(key.schema) for key in schema.schema})
         _assert_texts(steps["credentials"], credential_fields)
+        sections = {
+            name: schema
+            for by_type in config_flow.CREDENTIAL_SECTIONS.values()
+            for name, schema in by_type.items()
+        }
+        assert set(steps["credentials"]["sections"]) == set(sections)
+        for name, schema in sections.items():
+            texts = steps["credentials"]["sections"][name]
+            assert texts["name"]
+            assert texts["description"]
+            _assert_texts(texts, {str(key.schema) for key in schema.schema})
         for step_id in (settings_id, "credentials"):
             assert steps[step_id]["title"]
             assert "{test_result}" in steps[step_id]["description"]

@@ -15,7 +15,8 @@ stored or typed earlier in the same flow.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
+from contextlib import asynccontextmanager
 from http import HTTPStatus
 import logging
 from typing import TYPE_CHECKING, Any, Final
@@ -46,6 +47,7 @@ from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
+    TemplateSelector,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -59,6 +61,7 @@ from .const import (
     AUTH_BASIC,
     AUTH_BEARER,
     AUTH_DIGEST,
+    AUTH_LOGIN,
     AUTH_NONE,
     AUTH_OAUTH2,
     AUTH_TYPES,
@@ -74,6 +77,12 @@ from .const import (
     CONF_HEADER_NAME,
     CONF_HEADER_VALUE,
     CONF_LEGACY_CIPHERS,
+    CONF_LOGIN_BODY_TYPE,
+    CONF_LOGIN_FIELDS,
+    CONF_LOGIN_HEADER_NAME,
+    CONF_LOGIN_HEADER_VALUE,
+    CONF_LOGIN_METHOD,
+    CONF_LOGIN_URL,
     CONF_MAX_RESPONSE_SIZE,
     CONF_PROXY_PASSWORD,
     CONF_PROXY_URL,
@@ -85,6 +94,9 @@ from .const import (
     CONF_TOKEN_URL,
     DEFAULT_VERIFY_SSL,
     DOMAIN,
+    LOGIN_BODY_FORM,
+    LOGIN_BODY_TYPES,
+    LOGIN_METHODS,
     MAX_RESPONSE_SIZE_LIMIT,
     SUBENTRY_REQUEST,
 )
@@ -96,6 +108,7 @@ from .profile import (
     Profile,
     SceneHttpRequestConfigEntry,
     async_client_error,
+    async_release,
     async_with_transport,
     profile_from_entry,
 )
@@ -113,6 +126,14 @@ else:
 _LOGGER = logging.getLogger(__name__)
 
 PLACEHOLDER_TEST_RESULT: Final = "test_result"
+# Templates can't be written in translations (braces are placeholders): the
+# credentials step's examples come in placeholders, per authentication type.
+CREDENTIALS_PLACEHOLDERS: Final = {
+    AUTH_LOGIN: {
+        "login_field_example": "{{ password }}",
+        "login_header_example": "Bearer {{ value_json.token }}",
+    }
+}
 # Translations may not contain URLs (hassfest); the example comes in a placeholder.
 IDENTITY_PLACEHOLDERS: Final = {"example_url": "https://api.example.com/v1/"}
 _TRIMMED_SECRETS: Final = frozenset({CONF_TOKEN, CONF_CLIENT_KEY_PEM})
@@ -128,7 +149,10 @@ _TEST_ERRORS: Final = {
     "response_too_large": "response_too_large",
     "proxy_error": "proxy_error",
     "oauth_failed": "oauth_failed",
+    "login_failed": "login_failed",
 }
+# The field a test request's failure is shown on; the others go on top (base).
+_TEST_ERROR_FIELDS: Final = {"login_failed": CONF_LOGIN_URL}
 _AUTH_FAILURE_STATUSES: Final = frozenset(
     {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN}
 )
@@ -214,7 +238,34 @@ _USERNAME_AND_PASSWORD: Final = vol.Schema(
         vol.Optional(CONF_PASSWORD): _SECRET_TEXT,
     }
 )
+# A login request: where and how it is sent, and the rows of its body (or query).
+_LOGIN: Final = vol.Schema(
+    {
+        vol.Optional(CONF_LOGIN_URL): TextSelector(),
+        vol.Required(CONF_LOGIN_METHOD, default="POST"): SelectSelector(
+            SelectSelectorConfig(
+                options=list(LOGIN_METHODS), mode=SelectSelectorMode.DROPDOWN
+            )
+        ),
+        vol.Required(CONF_LOGIN_BODY_TYPE, default=LOGIN_BODY_FORM): SelectSelector(
+            SelectSelectorConfig(
+                options=list(LOGIN_BODY_TYPES),
+                translation_key=CONF_LOGIN_BODY_TYPE,
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        ),
+        vol.Optional(CONF_LOGIN_FIELDS): rows_selector("login_field"),
+        **_USERNAME_AND_PASSWORD.schema,
+    }
+)
+# What a new login profile's rows start as: a classic login form.
+LOGIN_FIELDS_SUGGESTED: Final = (
+    {CONF_HEADER_NAME: "username", CONF_HEADER_VALUE: "{{ username }}"},
+    {CONF_HEADER_NAME: "password", CONF_HEADER_VALUE: "{{ password }}"},
+)
+SECTION_LOGIN_HEADER: Final = "login_header"
 CREDENTIALS: Final = {
+    AUTH_LOGIN: _LOGIN,
     AUTH_BASIC: _USERNAME_AND_PASSWORD,
     AUTH_DIGEST: _USERNAME_AND_PASSWORD,
     AUTH_BEARER: vol.Schema({vol.Optional(CONF_TOKEN): _SECRET_TEXT}),
@@ -236,11 +287,35 @@ CREDENTIALS: Final = {
         }
     ),
 }
+# The folded parts of a credentials step, per authentication type: the header a
+# login answer gives is optional (a session cookie needs none).
+CREDENTIAL_SECTIONS: Final = {
+    AUTH_LOGIN: {
+        SECTION_LOGIN_HEADER: vol.Schema(
+            {
+                vol.Optional(CONF_LOGIN_HEADER_NAME): TextSelector(),
+                vol.Optional(CONF_LOGIN_HEADER_VALUE): TemplateSelector(),
+            }
+        )
+    }
+}
+# The section each folded credentials field sits in.
+CREDENTIAL_SECTION_OF: Final = {
+    str(key.schema): name
+    for sections in CREDENTIAL_SECTIONS.values()
+    for name, schema in sections.items()
+    for key in schema.schema
+}
 # Optional credentials: left out of the options when blank.
-_OPTIONAL_CREDENTIALS: Final = frozenset({CONF_SCOPE, CONF_AUDIENCE})
+_OPTIONAL_CREDENTIALS: Final = frozenset(
+    {CONF_SCOPE, CONF_AUDIENCE, CONF_LOGIN_HEADER_NAME, CONF_LOGIN_HEADER_VALUE}
+)
 # What reauthentication asks for again, per authentication type. Another type
 # plugs in here (and in _async_check_credentials).
-REAUTH_FIELDS: Final = {AUTH_OAUTH2: (CONF_CLIENT_ID, CONF_CLIENT_SECRET)}
+REAUTH_FIELDS: Final = {
+    AUTH_OAUTH2: (CONF_CLIENT_ID, CONF_CLIENT_SECRET),
+    AUTH_LOGIN: (CONF_USERNAME, CONF_PASSWORD),
+}
 
 # Inside a section, HA's frontend shows an error above the section, not on the
 # field: these errors name their field, where the plain key would not.
@@ -263,9 +338,47 @@ def _settings_schema(*, test_request: bool, expanded: Collection[str]) -> vol.Sc
     return vol.Schema(fields)
 
 
-def _credentials_schema(auth_type: str) -> vol.Schema:
-    """Return the credentials form of an authentication type."""
-    return CREDENTIALS[auth_type].extend(_TEST_REQUEST_FIELD)
+def _credentials_schema(auth_type: str, expanded: Collection[str]) -> vol.Schema:
+    """Return the credentials form of an authentication type.
+
+    Its sections are unfolded when they hold an error or a value.
+    """
+    fields: dict[Any, Any] = dict(CREDENTIALS[auth_type].schema)
+    for name, schema in CREDENTIAL_SECTIONS.get(auth_type, {}).items():
+        fields[vol.Optional(name)] = section(
+            schema, {"collapsed": name not in expanded}
+        )
+    return vol.Schema(fields | _TEST_REQUEST_FIELD)
+
+
+def _credential_fields(auth_type: str) -> list[str]:
+    """Return the options a credentials step sets, sections' fields included."""
+    sections = CREDENTIAL_SECTIONS.get(auth_type, {}).values()
+    return [
+        str(key.schema)
+        for schema in (CREDENTIALS[auth_type], *sections)
+        for key in schema.schema
+    ]
+
+
+def _credentials_flat(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a credentials form's values with the sections' fields at the top."""
+    names = {name for sections in CREDENTIAL_SECTIONS.values() for name in sections}
+    flat = {key: value for key, value in user_input.items() if key not in names}
+    for name in names:
+        flat |= user_input.get(name) or {}
+    return flat
+
+
+def _credentials_nested(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Return flat values shaped like a credentials form (sections nested)."""
+    nested: dict[str, Any] = {}
+    for key, value in values.items():
+        if (name := CREDENTIAL_SECTION_OF.get(key)) is not None:
+            nested.setdefault(name, {})[key] = value
+        else:
+            nested[key] = value
+    return nested
 
 
 def _reauth_schema(auth_type: str) -> vol.Schema:
@@ -298,7 +411,11 @@ def _nest(values: Mapping[str, Any]) -> dict[str, Any]:
     return nested
 
 
-def _form_errors(found: Mapping[str, str], fields: Collection[str]) -> dict[str, str]:
+def _form_errors(
+    found: Mapping[str, str],
+    fields: Collection[str],
+    section_of: Mapping[str, str] = SECTION_OF,
+) -> dict[str, str]:
     """Return profile errors as a form shows them.
 
     A field of the form gets its error; a field inside a section puts it on the
@@ -308,7 +425,7 @@ def _form_errors(found: Mapping[str, str], fields: Collection[str]) -> dict[str,
     for field, key in found.items():
         if field not in fields:
             errors.setdefault("base", key)
-        elif (name := SECTION_OF.get(field)) is not None:
+        elif (name := section_of.get(field)) is not None:
             errors.setdefault(name, _SECTION_ERRORS.get((field, key), key))
         else:
             errors.setdefault(field, key)
@@ -403,12 +520,36 @@ def _settings_options(
     return options
 
 
+def _login_rows(raw_rows: Any) -> list[dict[str, str]]:
+    """Return a form's login rows: names trimmed, values (templates) as typed.
+
+    Rows left empty are dropped; a value without a name is kept, for the check
+    to refuse.
+    """
+    if isinstance(raw_rows, Mapping):
+        raw_rows = [raw_rows]
+    rows = [
+        {
+            CONF_HEADER_NAME: str(item.get(CONF_HEADER_NAME) or "").strip(),
+            CONF_HEADER_VALUE: str(item.get(CONF_HEADER_VALUE) or ""),
+        }
+        for item in raw_rows or ()
+        if isinstance(item, Mapping)
+    ]
+    return [
+        row for row in rows if row[CONF_HEADER_NAME] or row[CONF_HEADER_VALUE].strip()
+    ]
+
+
 def _credential_options(
     fields: Collection[str], user_input: Mapping[str, Any], secrets: Mapping[str, str]
-) -> dict[str, str]:
+) -> dict[str, Any]:
     """Return the credentials typed (trimmed), secrets left blank kept."""
-    options: dict[str, str] = {}
+    options: dict[str, Any] = {}
     for key in fields:
+        if key == CONF_LOGIN_FIELDS:
+            options[key] = _login_rows(user_input.get(key))
+            continue
         if key in SECRET_OPTIONS:
             value = secrets.get(key, "")
         else:
@@ -485,20 +626,21 @@ class _SettingsFlow(ConfigEntryBaseFlow):
             options = _settings_options(suggested, self._secrets(suggested))
             auth_type = options[CONF_AUTH_TYPE]
             # The credentials come next: check the rest as if there were none.
-            profile, found = await self._async_profile(
-                options | {CONF_AUTH_TYPE: AUTH_NONE}
-            )
-            errors = _form_errors(found, SETTINGS_FIELDS)
-            if profile is not None and not errors:
-                if profile.proxy is not None:  # stored normalized
-                    options[CONF_PROXY_URL] = str(profile.proxy)
-                self._settings = options
-                if auth_type != AUTH_NONE:
-                    self._carried_test = bool(suggested.get(CONF_TEST_REQUEST))
-                    return await self.async_step_credentials()
-                if not suggested.get(CONF_TEST_REQUEST):
-                    return self._save(options)
-                test_result, errors = await self._async_test_request(profile)
+            async with self._async_profile(options | {CONF_AUTH_TYPE: AUTH_NONE}) as (
+                profile,
+                found,
+            ):
+                errors = _form_errors(found, SETTINGS_FIELDS)
+                if profile is not None and not errors:
+                    if profile.proxy is not None:  # stored normalized
+                        options[CONF_PROXY_URL] = str(profile.proxy)
+                    self._settings = options
+                    if auth_type != AUTH_NONE:
+                        self._carried_test = bool(suggested.get(CONF_TEST_REQUEST))
+                        return await self.async_step_credentials()
+                    if not suggested.get(CONF_TEST_REQUEST):
+                        return self._save(options)
+                    test_result, errors = await self._async_test_request(profile)
         schema = _settings_schema(
             test_request=auth_type == AUTH_NONE, expanded=errors.keys()
         )
@@ -520,50 +662,75 @@ class _SettingsFlow(ConfigEntryBaseFlow):
         errors: dict[str, str] = {}
         test_result = ""
         suggested = _without_secrets(self._stored)
+        if auth_type == AUTH_LOGIN and self._stored.get(CONF_AUTH_TYPE) != AUTH_LOGIN:
+            # A new login profile starts as a classic form: username, password.
+            suggested[CONF_LOGIN_FIELDS] = [dict(row) for row in LOGIN_FIELDS_SUGGESTED]
         if self._carried_test:
             suggested[CONF_TEST_REQUEST] = True
         if user_input is not None:
             self._carried_test = False
+            flat = _credentials_flat(user_input)
             credentials = _credential_options(
-                [str(key.schema) for key in CREDENTIALS[auth_type].schema],
-                user_input,
-                self._secrets(user_input),
+                _credential_fields(auth_type), flat, self._secrets(flat)
             )
             options = self._settings | credentials
-            profile, found = await self._async_profile(options)
-            errors = _form_errors(found, {*credentials, CONF_TEST_REQUEST})
-            if profile is not None and not errors:
-                if not user_input.get(CONF_TEST_REQUEST):
-                    return self._save(options)
-                test_result, errors = await self._async_test_request(profile)
-            suggested = _without_secrets(user_input)
+            async with self._async_profile(options) as (profile, found):
+                errors = _form_errors(
+                    found,
+                    {*_credential_fields(auth_type), CONF_TEST_REQUEST},
+                    CREDENTIAL_SECTION_OF,
+                )
+                if profile is not None and not errors:
+                    if not user_input.get(CONF_TEST_REQUEST):
+                        return self._save(options)
+                    test_result, errors = await self._async_test_request(profile)
+            suggested = _without_secrets(flat)
+        expanded = {
+            name
+            for field, name in CREDENTIAL_SECTION_OF.items()
+            if suggested.get(field)
+        } | errors.keys()
         return self.async_show_form(
             step_id="credentials",
             data_schema=self.add_suggested_values_to_schema(
-                _credentials_schema(auth_type), suggested
+                _credentials_schema(auth_type, expanded),
+                _credentials_nested(suggested),
             ),
             errors=errors,
-            description_placeholders={PLACEHOLDER_TEST_RESULT: test_result},
+            description_placeholders={
+                **CREDENTIALS_PLACEHOLDERS.get(auth_type, {}),
+                PLACEHOLDER_TEST_RESULT: test_result,
+            },
         )
 
+    @asynccontextmanager
     async def _async_profile(
         self, options: Mapping[str, Any]
-    ) -> tuple[Profile | None, dict[str, str]]:
-        """Build the profile exactly as at setup; return it or what is wrong.
+    ) -> AsyncIterator[tuple[Profile | None, dict[str, str]]]:
+        """Build the profile exactly as at setup; yield it or what is wrong.
 
         The errors map fields to reasons: profile_from_entry's, then the TLS
-        contexts' (built in the executor).
+        contexts' (built in the executor). What the profile opened (a login
+        session) is closed when the block ends.
         """
         data = self._data
+        profile: Profile | None = None
+        errors: dict[str, str] = {}
         try:
-            profile = profile_from_entry("", str(data[CONF_NAME]), data, options)
+            built = profile_from_entry("", str(data[CONF_NAME]), data, options)
         except InvalidProfileError as err:
-            return None, err.errors
+            errors = err.errors
+        else:
+            try:
+                client = shared(self.hass).client
+                profile = await async_with_transport(self.hass, built, client)
+            except TlsError as err:
+                errors = {err.field: err.key}
         try:
-            client = shared(self.hass).client
-            return await async_with_transport(self.hass, profile, client), {}
-        except TlsError as err:
-            return None, {err.field: err.key}
+            yield profile, errors
+        finally:
+            if profile is not None:
+                await async_release(profile)
 
     async def _async_test_request(self, profile: Profile) -> tuple[str, dict[str, str]]:
         """Send a GET to the base URL; return the status line and form errors.
@@ -584,7 +751,7 @@ class _SettingsFlow(ConfigEntryBaseFlow):
         except RequestError as err:
             reason = _TEST_ERRORS.get(str(err.translation_key), "cannot_connect")
             _LOGGER.debug("Test request for profile %s failed: %s", name, reason)
-            return "", {"base": reason}
+            return "", {_TEST_ERROR_FIELDS.get(reason, "base"): reason}
         except Exception:
             _LOGGER.exception("Unexpected error in the test request of %s", name)
             return "", {"base": "unknown"}
@@ -718,10 +885,10 @@ class SceneHttpRequestConfigFlow(_SettingsFlow, ConfigFlow, domain=DOMAIN):
                 fields, user_input, self._secrets(user_input)
             )
             options = {**self._stored, **credentials}
-            profile, found = await self._async_profile(options)
-            errors = _form_errors(found, fields)
-            if profile is not None and not errors:
-                errors = await _async_check_credentials(self.hass, profile)
+            async with self._async_profile(options) as (profile, found):
+                errors = _form_errors(found, fields)
+                if profile is not None and not errors:
+                    errors = await _async_check_credentials(self.hass, profile)
             if not errors:
                 return self.async_update_reload_and_abort(entry, options=options)
             suggested = _without_secrets(user_input)
