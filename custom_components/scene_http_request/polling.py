@@ -3,9 +3,9 @@
 Each such saved request has a DataUpdateCoordinator of the profile's entry. A poll
 sends through the action's Sender, without the action call around it: one code
 path, the same burst pacer, the profile's credentials, and an outcome reported to
-the saved request's sensors. A
-failed poll raises UpdateFailed, so Home Assistant logs once when polling fails
-and once when it recovers. Polling runs whether or not an entity listens.
+the saved request's sensors. A failed poll raises UpdateFailed, so Home Assistant
+logs once when polling fails and once when it recovers. Polling runs whether or
+not an entity listens.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .profile import SceneHttpRequestConfigEntry
 from .saved_request import SavedRequest, saved_requests
 from .services import DATA_SENDER
 
-# A poll is the action called with the saved request alone: no other field.
+# A poll sends the saved request as is: no field of an action call changes it.
 _NO_FIELDS: Mapping[str, Any] = MappingProxyType({})
 
 _LOGGER = logging.getLogger(__name__)
