@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 import logging
 from typing import Any
+from unittest.mock import patch
 
 from aiohttp import web
 from homeassistant.const import EVENT_CALL_SERVICE, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, State
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
@@ -20,6 +22,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.scene_http_request.const import DOMAIN
+from custom_components.scene_http_request.pacing import RequestPacer
+from custom_components.scene_http_request.services import DATA_SENDER
 
 from .helpers import AddProfile, request_data, subentry
 from .server import RecordingServer
@@ -91,25 +95,30 @@ async def add(
 async def test_polls_on_its_interval(
     hass: HomeAssistant, add_profile: AddProfile, server: RecordingServer
 ) -> None:
-    """It polls at setup, then on each interval, through the action (its pacer)."""
+    """It polls at setup, then on each interval, through the action's pacer.
+
+    A poll sends as the action does, without calling it: no call_service event.
+    """
     calls = async_capture_events(hass, EVENT_CALL_SERVICE)
-    await add(hass, add_profile, server, scan_interval=INTERVAL)
-    assert polls(server) == 1
-    assert [(call.data["domain"], call.data["service"]) for call in calls] == [
-        (DOMAIN, "send")
-    ]
-    assert state_of(hass, "sub_value").state == "1"
-    assert state_of(hass, "sub_last_result").state == "200"
-    assert server.last.headers["Authorization"] == f"Bearer {TOKEN}"
-    await tick(hass, INTERVAL / 2)
-    assert polls(server) == 1
-    await tick(hass, INTERVAL + 1)
-    assert polls(server) == 2
-    assert state_of(hass, "sub_value").state == "2"
-    await tick(hass, 2 * INTERVAL + 2)
-    assert polls(server) == 3
-    assert state_of(hass, "sub_value").state == "3"
-    assert len(calls) == 3
+    with patch.object(
+        RequestPacer, "try_start", autospec=True, side_effect=RequestPacer.try_start
+    ) as paced:
+        await add(hass, add_profile, server, scan_interval=INTERVAL)
+        assert polls(server) == 1
+        assert paced.call_count == 1
+        assert state_of(hass, "sub_value").state == "1"
+        assert state_of(hass, "sub_last_result").state == "200"
+        assert server.last.headers["Authorization"] == f"Bearer {TOKEN}"
+        await tick(hass, INTERVAL / 2)
+        assert polls(server) == 1
+        await tick(hass, INTERVAL + 1)
+        assert polls(server) == 2
+        assert state_of(hass, "sub_value").state == "2"
+        await tick(hass, 2 * INTERVAL + 2)
+        assert polls(server) == 3
+        assert state_of(hass, "sub_value").state == "3"
+        assert paced.call_count == 3
+    assert calls == []
 
 
 @pytest.mark.usefixtures("reply")
@@ -228,3 +237,29 @@ async def test_reconfigure_changes_the_interval(
     assert polls(server) == 2  # the reload polls at once
     await tick(hass, 6)
     assert polls(server) == 3
+
+
+async def test_the_sender_sends_a_saved_request_as_the_action_does(
+    hass: HomeAssistant,
+    add_profile: AddProfile,
+    server: RecordingServer,
+    reply: dict[str, Any],
+) -> None:
+    """What a poll calls sends with the profile, reports, and raises on failure."""
+    entry = await add(hass, add_profile, server)
+    saved = next(iter(entry.runtime_data.requests.values()))
+    sender = hass.data[DATA_SENDER]
+    sent = await sender.async_send_data({}, saved)
+    assert sent.response.status == 200
+    assert sent.profile is entry.runtime_data
+    assert sent.download is None
+    assert sent.saved_to is None
+    assert server.last.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert state_of(hass, "sub_value").state == "1"
+    assert state_of(hass, "sub_last_result").state == "200"
+    reply["status"] = 500
+    with pytest.raises(HomeAssistantError) as caught:
+        await sender.async_send_data({}, saved)
+    assert caught.value.translation_key == "http_error"
+    assert state_of(hass, "sub_value").state == STATE_UNAVAILABLE
+    assert state_of(hass, "sub_last_result").state == "500"

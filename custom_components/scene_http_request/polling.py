@@ -1,26 +1,33 @@
 """Polling: a saved request with a scan_interval is sent on that interval.
 
 Each such saved request has a DataUpdateCoordinator of the profile's entry. A poll
-calls the action, like the button: one code path, the same burst pacer, the
-profile's credentials, and an outcome reported to the saved request's sensors. A
-failed poll raises UpdateFailed, so Home Assistant logs once when polling fails
-and once when it recovers. Polling runs whether or not an entity listens.
+sends through the action's Sender, without the action call around it: one code
+path, the same burst pacer, the profile's credentials, and an outcome reported to
+the saved request's sensors. A failed poll raises UpdateFailed, so Home Assistant
+logs once when polling fails and once when it recovers. Polling runs whether or
+not an entity listens.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 import logging
+from types import MappingProxyType
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .const import ATTR_REQUEST, DOMAIN, SERVICE_SEND
+from .const import DOMAIN
 from .profile import SceneHttpRequestConfigEntry
 from .saved_request import SavedRequest, saved_requests
+from .services import DATA_SENDER
+
+# A poll sends the saved request as is: no field of an action call changes it.
+_NO_FIELDS: Mapping[str, Any] = MappingProxyType({})
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,19 +53,12 @@ class SavedRequestPoller(DataUpdateCoordinator[None]):
             update_interval=timedelta(seconds=interval),
         )
         self.saved = saved
+        self._sender = hass.data[DATA_SENDER]
 
     async def _async_update_data(self) -> None:
-        """Send the saved request through the action; a failure is UpdateFailed."""
+        """Send the saved request as the action does; a failure is UpdateFailed."""
         try:
-            await self.hass.services.async_call(
-                DOMAIN,
-                SERVICE_SEND,
-                {
-                    ATTR_REQUEST: self.saved.name,
-                    ATTR_CONFIG_ENTRY_ID: self.saved.entry_id,
-                },
-                blocking=True,
-            )
+            await self._sender.async_send_data(_NO_FIELDS, self.saved)
         except HomeAssistantError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,

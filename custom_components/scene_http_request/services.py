@@ -6,7 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import partial
 import math
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aiohttp import hdrs
 from homeassistant.const import (
@@ -24,6 +25,7 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.util.hass_dict import HassKey
 
 from .client import Request, Response
 from .const import (
@@ -175,10 +177,11 @@ SEND_SCHEMA = vol.All(_FIELDS_SCHEMA, _url_unless_saved)
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the send action on the shared session, with a burst pacer."""
+    sender = hass.data[DATA_SENDER] = Sender(hass)
     hass.services.async_register(
         DOMAIN,
         SERVICE_SEND,
-        _Sender(hass).async_send,
+        sender.async_send,
         schema=SEND_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
@@ -187,8 +190,21 @@ def async_setup_services(hass: HomeAssistant) -> None:
 type _Report = Callable[[SendOutcome], None]
 
 
-class _Sender:
-    """Sends the action's requests on the shared session, through a burst pacer."""
+class Sent(NamedTuple):
+    """A request sent: its response, its profile and where its body was saved."""
+
+    response: Response
+    profile: Profile | None
+    download: Download | None
+    saved_to: Path | None
+
+
+class Sender:
+    """Sends requests on the shared session, through one burst pacer.
+
+    The action sends through it, and so do the pollers (polling.py): every send of
+    a saved request takes the same path and is reported to its sensors.
+    """
 
     def __init__(self, hass: HomeAssistant) -> None:
         """Use Home Assistant's shared session."""
@@ -200,25 +216,13 @@ class _Sender:
         """Validate the call, send the request and return the response."""
         hass = self._hass
         data: Mapping[str, Any] = call.data
-        report: _Report | None = None
         saved = None
         if name := data.get(ATTR_REQUEST):
             saved = find_saved_request(hass, name, data.get(ATTR_CONFIG_ENTRY_ID))
-            report = partial(report_outcome, hass, saved.subentry_id)
         await async_check_file_access(hass, call.context, data)
-        prepared, download = await self._async_prepare(data, saved, report)
-        try:
-            response = await self._async_send_reported(prepared.request, report)
-            if report:
-                report(await self._async_outcome(response, saved, prepared))
-            raise_for_status(response, fail=prepared.fail_on_http_error)
-            saved_to = None if download is None else await download.async_commit()
-        finally:
-            if download is not None:
-                await download.async_discard()
+        response, profile, download, saved_to = await self.async_send_data(data, saved)
         if not call.return_response:
             return None
-        profile = prepared.profile
         headers = await async_response_headers(response.headers)
         if saved_to is not None and download is not None:
             return {
@@ -235,6 +239,29 @@ class _Sender:
                 response_data, response, profile, headers
             )
         return response_data(response, profile, headers)
+
+    async def async_send_data(
+        self, data: Mapping[str, Any], saved: SavedRequest | None
+    ) -> Sent:
+        """Send validated action data, with the saved request it names, if any.
+
+        The outcome of a saved request goes to its sensors, a failure included.
+        Raises a translated error for a request that fails.
+        """
+        report: _Report | None = None
+        if saved is not None:
+            report = partial(report_outcome, self._hass, saved.subentry_id)
+        prepared, download = await self._async_prepare(data, saved, report)
+        try:
+            response = await self._async_send_reported(prepared.request, report)
+            if report:
+                report(await self._async_outcome(response, saved, prepared))
+            raise_for_status(response, fail=prepared.fail_on_http_error)
+            saved_to = None if download is None else await download.async_commit()
+        finally:
+            if download is not None:
+                await download.async_discard()
+        return Sent(response, prepared.profile, download, saved_to)
 
     async def _async_prepare(
         self,
@@ -287,6 +314,9 @@ class _Sender:
             return SendOutcome.answered(response)
         values = await async_response_values(self._hass, response)
         return SendOutcome.answered(response, values)
+
+
+DATA_SENDER: HassKey[Sender] = HassKey(f"{DOMAIN}_sender")
 
 
 def raise_for_status(response: Response, *, fail: bool) -> None:
