@@ -24,6 +24,7 @@ from yarl import URL
 from custom_components.scene_http_request import client, login as login_module
 from custom_components.scene_http_request.client import RequestError
 from custom_components.scene_http_request.const import DOMAIN
+from custom_components.scene_http_request.content import JSON_INLINE_LIMIT
 from custom_components.scene_http_request.profile import (
     Profile,
     async_client_error,
@@ -348,6 +349,30 @@ async def test_header_template_reads_value_and_headers(
     )
     assert (await send(hass, url=site.server.url("/api/data")))["status"] == 200
     assert _api(site)[0].headers["Authorization"] == "Bearer txt-SECRET"
+
+
+async def test_header_template_reads_a_big_json_answer(
+    hass: HomeAssistant, add_profile: AddProfile, site: LoginSite
+) -> None:
+    """A login answer over JSON_INLINE_LIMIT is parsed (in the executor) as well."""
+
+    @site.server.route("/login-big")
+    async def login_big(request: web.Request) -> web.Response:
+        site.valid.add("big-SECRET")
+        padding = ["x" * 100] * (JSON_INLINE_LIMIT // 100)
+        return web.json_response({"padding": padding, "auth": {"token": "big-SECRET"}})
+
+    await _add(
+        add_profile,
+        site,
+        **_json_login(
+            site,
+            login_url=site.server.url("/login-big"),
+            login_header_value="Bearer {{ value_json.auth.token }}",
+        ),
+    )
+    assert (await send(hass, url=site.server.url("/api/data")))["status"] == 200
+    assert _api(site)[0].headers["Authorization"] == "Bearer big-SECRET"
 
 
 # ------------------------------------------------------------ where the session goes

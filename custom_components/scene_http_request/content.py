@@ -11,7 +11,8 @@ from array import array
 import asyncio
 import base64
 import codecs
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 import gc
 from http import HTTPStatus
 from itertools import accumulate
@@ -20,9 +21,12 @@ import re
 from typing import Any, Final
 from urllib.parse import quote, quote_plus
 
+from aiohttp import hdrs
+from homeassistant.core import HomeAssistant
 from homeassistant.util.json import json_loads
 from multidict import MultiMapping
 
+from .client import Response
 from .const import MAX_REASON_LENGTH
 
 CONTENT_BASE64 = "base64"
@@ -342,3 +346,57 @@ def masked_preview(
     """
     longest = len(forms[0]) if forms else 0
     return mask(content_preview(body, content_type, limit + longest), forms)[:limit]
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseValues:
+    """What a value template sees of one response."""
+
+    status: int
+    headers: Mapping[str, str | list[str]]
+    text: str
+    json: Any
+
+    def variables(self) -> dict[str, Any]:
+        """Return what a template over the response sees (value, value_json...)."""
+        return {
+            "value": self.text,
+            "value_json": self.json,
+            "status": self.status,
+            "headers": self.headers,
+        }
+
+
+async def async_response_values(
+    hass: HomeAssistant, response: Response
+) -> ResponseValues:
+    """Return a response's values; a big body is decoded in the executor."""
+    headers = await async_response_headers(response.headers)
+    content_type = response.headers.get(hdrs.CONTENT_TYPE)
+    if len(response.body) > JSON_INLINE_LIMIT:
+        return await hass.async_add_executor_job(
+            _values, response.status, headers, response.body, content_type
+        )
+    return _values(response.status, headers, response.body, content_type)
+
+
+def _values(
+    status: int,
+    headers: Mapping[str, str | list[str]],
+    body: bytes,
+    content_type: str | None,
+) -> ResponseValues:
+    """Decode a body as text and, when it is JSON, as parsed JSON."""
+    media_type, charset = parse_content_type(content_type)
+    content, encoding = decode_content(body, media_type, charset)
+    if encoding is not None or content is None:  # binary (base64), or empty
+        return ResponseValues(status, headers, "", None)
+    if not isinstance(content, str):  # parsed, as its type said
+        text = decode_content(body, "text/plain", charset)[0]
+        return ResponseValues(status, headers, str(text or ""), content)
+    parsed = None
+    if content.lstrip()[:1] in ("{", "["):  # JSON sent as another type
+        parsed = decode_content(body, "application/json", charset)[0]
+    return ResponseValues(
+        status, headers, content, None if isinstance(parsed, str) else parsed
+    )

@@ -18,7 +18,6 @@ from http import HTTPStatus
 from http.cookies import Morsel
 import json
 import logging
-from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -27,13 +26,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import TemplateError
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
 from homeassistant.helpers.template import Template
-from homeassistant.util.json import json_loads
 import jinja2
 from jinja2 import meta
 from yarl import URL
 
 from .client import HttpClient, Request, RequestError, Response, Session
 from .const import LOGIN_BODY_FORM, LOGIN_BODY_JSON
+from .content import async_response_values
 from .url import host_for_messages, origin_of
 from .validation import is_header_value
 
@@ -187,7 +186,7 @@ class LoginSession:
             if response.status in _REFUSALS and self._on_refused is not None:
                 self._on_refused()
             raise _failed(host, f"HTTP {response.status}")
-        headers = self._login_header(response, host)
+        headers = await self._async_login_header(response, host)
         _LOGGER.debug("Logged in to %s", host)
         return replace(session, headers=headers)
 
@@ -218,26 +217,22 @@ class LoginSession:
             session=session,
         )
 
-    def _login_header(
+    async def _async_login_header(
         self, response: Response, host: str
     ) -> tuple[tuple[str, str], ...]:
-        """Return the login header rendered from the answer, if the profile has one."""
+        """Return the login header rendered from the answer, if the profile has one.
+
+        The template sees the answer as a value template does (content.py): a
+        big body is decoded in the executor.
+        """
         if self._header is None:
             return ()
-        try:
-            value_json: Any = json_loads(response.body)
-        except ValueError:
-            value_json = None
-        variables = {
-            "value": response.body.decode("utf-8", "replace"),
-            "value_json": value_json,
-            "headers": dict(response.headers),
-        }
+        values = await async_response_values(self._hass, response)
         try:
             rendered = self._header.async_render(
-                variables, parse_result=False, strict=True
+                values.variables(), parse_result=False, strict=True
             )
-        except TemplateError:
+        except TemplateError, RecursionError:
             raise _failed(host, "template") from None
         value = str(rendered).strip()
         if not value or not is_header_value(value):

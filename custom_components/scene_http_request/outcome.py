@@ -19,7 +19,7 @@ from homeassistant.util import dt as dt_util
 
 from .client import Response
 from .const import SIGNAL_SENT
-from .value import ResponseValues
+from .content import ResponseValues
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

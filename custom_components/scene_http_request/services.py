@@ -65,6 +65,7 @@ from .const import (
 from .content import (
     JSON_INLINE_LIMIT,
     async_response_headers,
+    async_response_values,
     decode_content,
     is_json,
     parse_content_type,
@@ -81,7 +82,6 @@ from .request import Prepared, find_saved_request, prepare
 from .runtime import shared
 from .saved_request import SavedRequest
 from .url import host_for_messages
-from .value import async_response_values
 
 if TYPE_CHECKING:
     # HA 2026.10+ installs probatio as `voluptuous` and types its APIs with it.

@@ -73,7 +73,13 @@ from .const import (
     MIN_SCAN_INTERVAL,
     TRY_IT_CONTENT_LENGTH,
 )
-from .content import mask, masked_preview, secret_forms, status_line
+from .content import (
+    async_response_values,
+    mask,
+    masked_preview,
+    secret_forms,
+    status_line,
+)
 from .form import TIMEOUT_SELECTOR, rows_selector
 from .profile import InvalidProfileError, Profile, SceneHttpRequestConfigEntry
 from .request import prepare
@@ -83,7 +89,7 @@ from .saved_request import (
     form_errors,
     saved_request_from_data,
 )
-from .value import ValueTemplateError, async_response_values, render_value
+from .value import ValueTemplateError, render_value
 
 if TYPE_CHECKING:
     import probatio as vol

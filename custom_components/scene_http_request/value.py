@@ -9,27 +9,17 @@ ValueTemplateError, which names nothing of the response.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 import math
 from typing import Any, Final
 
-from aiohttp import hdrs
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.const import MAX_LENGTH_STATE_STATE
-from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import TemplateError
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
-from .client import Response
-from .content import (
-    JSON_INLINE_LIMIT,
-    async_response_headers,
-    decode_content,
-    parse_content_type,
-)
+from .content import ResponseValues
 from .saved_request import ValueSensor
 
 type SensorValue = StateType | date | datetime
@@ -46,63 +36,12 @@ class ValueTemplateError(Exception):
     """The value template failed on a response (or gave too long a state)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ResponseValues:
-    """What a value template sees of one response."""
-
-    status: int
-    headers: Mapping[str, str | list[str]]
-    text: str
-    json: Any
-
-
-async def async_response_values(
-    hass: HomeAssistant, response: Response
-) -> ResponseValues:
-    """Return a response's values; a big body is decoded in the executor."""
-    headers = await async_response_headers(response.headers)
-    content_type = response.headers.get(hdrs.CONTENT_TYPE)
-    if len(response.body) > JSON_INLINE_LIMIT:
-        return await hass.async_add_executor_job(
-            _values, response.status, headers, response.body, content_type
-        )
-    return _values(response.status, headers, response.body, content_type)
-
-
-def _values(
-    status: int,
-    headers: Mapping[str, str | list[str]],
-    body: bytes,
-    content_type: str | None,
-) -> ResponseValues:
-    """Decode a body as text and, when it is JSON, as parsed JSON."""
-    media_type, charset = parse_content_type(content_type)
-    content, encoding = decode_content(body, media_type, charset)
-    if encoding is not None or content is None:  # binary (base64), or empty
-        return ResponseValues(status, headers, "", None)
-    if not isinstance(content, str):  # parsed, as its type said
-        text = decode_content(body, "text/plain", charset)[0]
-        return ResponseValues(status, headers, str(text or ""), content)
-    parsed = None
-    if content.lstrip()[:1] in ("{", "["):  # JSON sent as another type
-        parsed = decode_content(body, "application/json", charset)[0]
-    return ResponseValues(
-        status, headers, content, None if isinstance(parsed, str) else parsed
-    )
-
-
 def render_value(
     sensor: ValueSensor, values: ResponseValues
 ) -> tuple[SensorValue, dict[str, Any]]:
     """Return the state and the JSON attributes a response gives the sensor."""
-    variables = {
-        "value": values.text,
-        "value_json": values.json,
-        "status": values.status,
-        "headers": values.headers,
-    }
     try:
-        rendered = sensor.template.async_render(variables, parse_result=False)
+        rendered = sensor.template.async_render(values.variables(), parse_result=False)
     except (TemplateError, RecursionError) as err:
         raise ValueTemplateError from err
     text = str(rendered).strip()
