@@ -19,6 +19,7 @@ from custom_components.scene_http_request import client
 from custom_components.scene_http_request.const import DOMAIN
 
 from .helpers import AddProfile, profile_entry
+from .login_site import LoginSite
 from .server import RecordingServer, start_server
 
 pytest_plugins = "pytest_homeassistant_custom_component"
@@ -69,6 +70,14 @@ async def server(socket_enabled: None) -> AsyncGenerator[RecordingServer]:
     recording = await start_server()
     yield recording
     await recording.server.close()
+
+
+@pytest.fixture
+def site(server: RecordingServer) -> LoginSite:
+    """A login-protected site on `server` (tests/login_site.py)."""
+    login_site = LoginSite(server)
+    login_site.install()
+    return login_site
 
 
 @pytest.fixture

@@ -1,4 +1,7 @@
-"""A login-protected site on a recording server: what the login tests share."""
+"""A login-protected site on a recording server: what the login tests share.
+
+The `site` fixture (tests/conftest.py) installs one on the `server` fixture.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from aiohttp import web
 
 from .server import RecordingServer
 
+USERNAME = "admin"
 PASSWORD = "pw-SECRET-hunter2"
 
 
@@ -18,10 +22,18 @@ PASSWORD = "pw-SECRET-hunter2"
 class LoginSite:
     """Logs in with a form or JSON; the API takes the session cookie or the token.
 
-    Session IDs and tokens are numbered; expire() ends every session at once.
+    /login sets a session cookie, /login-json answers a token, /login-redirect
+    sets the cookie and redirects; /api/login does either by the body's type (a
+    form: cookie, JSON: token). The fields "user" and "pass" must be username
+    and password, else the login is refused with refusal (with 403 at
+    /login-json). Session IDs and tokens are numbered; expire() ends every
+    session at once.
     """
 
     server: RecordingServer
+    username: str = USERNAME
+    password: str = PASSWORD
+    refusal: int = 401
     ended_status: int = 401
     login_delay: float = 0.0
     gate: asyncio.Event | None = None  # the first login waits for it
@@ -35,8 +47,8 @@ class LoginSite:
         return {
             "auth_type": "login",
             "login_url": self.server.url("/login"),
-            "username": "admin",
-            "password": PASSWORD,
+            "username": self.username,
+            "password": self.password,
             "login_fields": [
                 {"name": "user", "value": "{{ username }}"},
                 {"name": "pass", "value": "{{ password }}"},
@@ -55,6 +67,8 @@ class LoginSite:
         self.server.route("/login-json")(self._login_json)
         self.server.route("/login-redirect")(self._login_redirect)
         self.server.route("/welcome")(self._welcome)
+        self.server.route("/api/login")(self._login_any)
+        self.server.route("/api/")(self._api)
         self.server.route("/api/data")(self._api)
         self.server.route("/api/upload")(self._api)
         self.server.route("/api/upload/x")(self._api)
@@ -75,29 +89,44 @@ class LoginSite:
         await asyncio.sleep(self.login_delay)
         return fields
 
+    def _accepts(self, fields: dict[str, Any]) -> bool:
+        """Return whether the login's fields name this site's account."""
+        account = (fields.get("user"), fields.get("pass"))
+        return account == (self.username, self.password)
+
     def _issue(self, prefix: str) -> str:
         issued = f"{prefix}-SECRET-{len(self.logins)}"
         self.valid.add(issued)
         return issued
 
-    async def _login(self, request: web.Request) -> web.Response:
-        fields = await self._account(request)
-        if fields.get("pass") != PASSWORD:
-            return web.json_response({"error": "denied"}, status=401)
+    def _cookie(self) -> web.Response:
         response = web.json_response({"ok": True})
         response.set_cookie("sid", self._issue("sid"), httponly=True)
         return response
 
-    async def _login_json(self, request: web.Request) -> web.Response:
-        fields = await self._account(request)
-        if fields.get("pass") != PASSWORD:
-            return web.json_response({"error": "denied"}, status=403)
+    def _token(self) -> web.Response:
         return web.json_response({"token": self._issue("tok")})
 
+    async def _login(self, request: web.Request) -> web.Response:
+        if not self._accepts(await self._account(request)):
+            return web.json_response({"error": "denied"}, status=self.refusal)
+        return self._cookie()
+
+    async def _login_json(self, request: web.Request) -> web.Response:
+        if not self._accepts(await self._account(request)):
+            return web.json_response({"error": "denied"}, status=403)
+        return self._token()
+
+    async def _login_any(self, request: web.Request) -> web.Response:
+        if not self._accepts(await self._account(request)):
+            return web.json_response({"error": "denied"}, status=self.refusal)
+        if request.content_type == "application/json":
+            return self._token()
+        return self._cookie()
+
     async def _login_redirect(self, request: web.Request) -> web.Response:
-        fields = await self._account(request)
-        if fields.get("pass") != PASSWORD:
-            return web.json_response({"error": "denied"}, status=401)
+        if not self._accepts(await self._account(request)):
+            return web.json_response({"error": "denied"}, status=self.refusal)
         response = web.HTTPFound("/welcome")
         response.set_cookie("sid", self._issue("sid"))
         raise response

@@ -1,14 +1,12 @@
 """The form of a login profile: its credentials step, options, test request, reauth.
 
 The tests that send a test request or try new credentials log in for real,
-against a loopback server with a login page (LoginSite below).
+against a loopback server with a login page (the `site` fixture, a LoginSite).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import json
-import secrets
 from typing import Any
 
 from aiohttp import web
@@ -29,62 +27,14 @@ from .helpers import (
     top_level,
     user_step,
 )
+from .login_site import PASSWORD, USERNAME, LoginSite
 from .server import RecordingServer
 
-PASSWORD = "pass-SECRET-word"
 NEW_PASSWORD = "new-SECRET-word"
 CLASSIC_ROWS = [
     {"name": "username", "value": "{{ username }}"},
     {"name": "password", "value": "{{ password }}"},
 ]
-
-
-@dataclass
-class LoginSite:
-    """A device behind a login page: /api/login gives a session, /api/ needs it.
-
-    A form login sets a session cookie; a JSON login answers a token for a
-    bearer header. Any other password is refused with refusal.
-    """
-
-    server: RecordingServer
-    password: str = PASSWORD
-    refusal: int = 401
-    sessions: set[str] = field(default_factory=set)
-    logins: list[dict[str, Any]] = field(default_factory=list)
-
-    def install(self) -> None:
-        """Route the login page and the API on the server."""
-
-        @self.server.route("/api/login")
-        async def login(request: web.Request) -> web.Response:
-            is_json = request.content_type == "application/json"
-            fields = await request.json() if is_json else dict(await request.post())
-            self.logins.append(fields)
-            if fields.get("user") != "alice" or fields.get("pass") != self.password:
-                return web.json_response({"error": "denied"}, status=self.refusal)
-            session = secrets.token_hex(8)
-            self.sessions.add(session)
-            if is_json:
-                return web.json_response({"token": session})
-            response = web.json_response({"ok": True})
-            response.set_cookie("sid", session, httponly=True)
-            return response
-
-        @self.server.route("/api/")
-        async def api(request: web.Request) -> web.Response:
-            bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
-            if request.cookies.get("sid") in self.sessions or bearer in self.sessions:
-                return web.json_response({"hello": "alice"})
-            return web.json_response({"error": "login first"}, status=401)
-
-
-@pytest.fixture
-def site(server: RecordingServer) -> LoginSite:
-    """A login-protected device on the loopback server."""
-    device = LoginSite(server)
-    device.install()
-    return device
 
 
 def _login(**changes: Any) -> dict[str, Any]:
@@ -97,7 +47,7 @@ def _login(**changes: Any) -> dict[str, Any]:
             {"name": "user", "value": "{{ username }}"},
             {"name": "pass", "value": "{{ password }}"},
         ],
-        "username": "alice",
+        "username": USERNAME,
         "password": PASSWORD,
         **changes,
     }
@@ -381,7 +331,7 @@ async def test_test_request_logs_in_first(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {}
     assert result["description_placeholders"]["test_result"] == "HTTP 200 OK"
-    assert site.logins == [{"user": "alice", "pass": PASSWORD}]
+    assert site.logins == [{"user": USERNAME, "pass": PASSWORD}]
     login, call = server.received
     assert (login.method, login.path) == ("POST", "/api/login")
     assert (call.method, call.path) == ("GET", "/api/")
@@ -448,7 +398,7 @@ def _stored(password: str = PASSWORD) -> dict[str, Any]:
             {"name": "user", "value": "{{ username }}"},
             {"name": "pass", "value": "{{ password }}"},
         ],
-        "username": "alice",
+        "username": USERNAME,
         "password": password,
     }
 
@@ -463,7 +413,7 @@ async def test_reauth_asks_for_username_and_password(
     assert result["step_id"] == "reauth_confirm"
     assert result["description_placeholders"] == {"name": "Router"}
     assert set(top_level(result)) == {"username", "password"}
-    assert suggested_values(result) == {"username": "alice"}
+    assert suggested_values(result) == {"username": USERNAME}
 
 
 async def test_reauth_form_error_on_a_field(
@@ -489,11 +439,11 @@ async def test_reauth_with_the_right_password_saves_and_reloads(
     entry = await add_profile("Router", server.url("/api/"), **_stored())
     result = await entry.start_reauth_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"username": "alice", "password": NEW_PASSWORD}
+        result["flow_id"], {"username": USERNAME, "password": NEW_PASSWORD}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
-    assert site.logins[-1] == {"user": "alice", "pass": NEW_PASSWORD}
+    assert site.logins[-1] == {"user": USERNAME, "pass": NEW_PASSWORD}
     await hass.async_block_till_done()
     assert entry.options == _stored(NEW_PASSWORD)
     assert entry.state is ConfigEntryState.LOADED
@@ -513,7 +463,7 @@ async def test_reauth_with_a_refused_password(
     result = await entry.start_reauth_flow(hass)
     for typed in ("still-wrong", ""):  # blank tries the one typed earlier
         result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {"username": "alice", "password": typed}
+            result["flow_id"], {"username": USERNAME, "password": typed}
         )
         assert result["type"] is FlowResultType.FORM
         assert result["errors"] == {"base": "invalid_auth"}
@@ -532,7 +482,7 @@ async def test_reauth_login_answering_an_error_is_login_failed(
     entry = await add_profile("Router", server.url("/api/"), **_stored())
     result = await entry.start_reauth_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"username": "alice", "password": "x"}
+        result["flow_id"], {"username": USERNAME, "password": "x"}
     )
     assert result["errors"] == {"base": "login_failed"}
     assert entry.options == _stored()

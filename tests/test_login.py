@@ -41,14 +41,6 @@ from .server import RawServer, RecordingServer
 LOGGER_NAME = "custom_components.scene_http_request"
 
 
-@pytest.fixture
-def site(server: RecordingServer) -> LoginSite:
-    """A login-protected site on `server`."""
-    login_site = LoginSite(server)
-    login_site.install()
-    return login_site
-
-
 async def _add(
     add_profile: AddProfile, site: LoginSite, **extra: Any
 ) -> tuple[Any, Profile]:
