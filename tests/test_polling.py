@@ -26,6 +26,7 @@ from custom_components.scene_http_request.pacing import RequestPacer
 from custom_components.scene_http_request.services import DATA_SENDER
 
 from .helpers import AddProfile, request_data, subentry
+from .login_site import LoginSite
 from .server import RecordingServer
 
 TOKEN = "tok-SECRET-value"
@@ -263,3 +264,41 @@ async def test_the_sender_sends_a_saved_request_as_the_action_does(
     assert caught.value.translation_key == "http_error"
     assert state_of(hass, "sub_value").state == STATE_UNAVAILABLE
     assert state_of(hass, "sub_last_result").state == "500"
+
+
+async def test_polls_through_a_login_profile(
+    hass: HomeAssistant, add_profile: AddProfile, site: LoginSite
+) -> None:
+    """A poll logs in first, reuses the session, and logs in again when it ends.
+
+    Nothing of the session reaches the value sensor's state or attributes.
+    """
+    await add_profile(
+        "Inverter",
+        site.server.url("/api/"),
+        subentry(
+            request_data(
+                "Inverter",
+                "data",
+                value_template="{{ value_json.ok }}",
+                json_attributes=["received"],
+                scan_interval=INTERVAL,
+            ),
+            "sub",
+        ),
+        **site.profile(),
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(site.logins) == 1
+    assert state_of(hass, "sub_value").state == "True"
+    await tick(hass, INTERVAL + 1)
+    assert len(site.logins) == 1  # the session is reused
+    site.expire()
+    await tick(hass, 2 * INTERVAL + 2)
+    assert len(site.logins) == 2  # the poll logged in again, once
+    value = state_of(hass, "sub_value")
+    assert value.state == "True"
+    assert value.attributes["received"] == 0
+    shown = f"{value.attributes} {state_of(hass, 'sub_last_result').attributes}"
+    assert "SECRET" not in shown
+    assert state_of(hass, "sub_last_result").state == "200"
