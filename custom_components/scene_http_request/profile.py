@@ -404,17 +404,8 @@ def _login_session(  # noqa: PLR0913 - the parts of one login session
     The login follows redirects but is not retried. By default a login answered
     401 or 403 starts the entry's reauth flow.
     """
-    verify = DEFAULT_VERIFY_SSL if profile.verify_ssl is None else profile.verify_ssl
-    template = Request(
-        method=settings.method,
-        url=settings.url,
-        headers={},
-        timeout=profile.timeout or DEFAULT_TIMEOUT,
-        verify_ssl=verify,
-        route=transport,
-        allow_redirects=True,
-        retries=0,
-        max_response_size=MAX_LOGIN_RESPONSE,
+    template = _credentials_request(
+        profile, transport, settings.url, redirects=True, limit=MAX_LOGIN_RESPONSE
     )
     if on_refused is None:
         on_refused = _reauth_starter(hass, profile.entry_id)
@@ -448,21 +439,38 @@ def _token_source(  # noqa: PLR0913 - the parts of one token source
     When the endpoint refuses the client, on_refused is called; by default
     that starts the entry's reauth flow (HA starts one per entry at most).
     """
-    verify = DEFAULT_VERIFY_SSL if profile.verify_ssl is None else profile.verify_ssl
-    template = Request(
-        method="POST",
-        url=settings.token_url,
-        headers={},
-        timeout=profile.timeout or DEFAULT_TIMEOUT,
-        verify_ssl=verify,
-        route=transport,
-        allow_redirects=False,
-        retries=0,
-        max_response_size=DEFAULT_MAX_RESPONSE_SIZE,
+    template = _credentials_request(
+        profile,
+        transport,
+        settings.token_url,
+        redirects=False,
+        limit=DEFAULT_MAX_RESPONSE_SIZE,
     )
     if on_refused is None:
         on_refused = _reauth_starter(hass, profile.entry_id)
     return ClientCredentials(client, settings, template, on_refused=on_refused)
+
+
+def _credentials_request(
+    profile: Profile, transport: Route, url: URL, *, redirects: bool, limit: int
+) -> Request:
+    """Return the request a profile sends for its credentials (a token, a login).
+
+    It goes with the profile's TLS, proxy and timeout, is never retried, and
+    reads at most limit bytes; its owner sets the method, headers and body.
+    """
+    verify = DEFAULT_VERIFY_SSL if profile.verify_ssl is None else profile.verify_ssl
+    return Request(
+        method="POST",
+        url=url,
+        headers={},
+        timeout=profile.timeout or DEFAULT_TIMEOUT,
+        verify_ssl=verify,
+        route=transport,
+        allow_redirects=redirects,
+        retries=0,
+        max_response_size=limit,
+    )
 
 
 def _route_of(profile: Profile) -> Route:
