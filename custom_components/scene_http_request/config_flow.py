@@ -306,6 +306,7 @@ CREDENTIAL_SECTION_OF: Final = {
     for name, schema in sections.items()
     for key in schema.schema
 }
+CREDENTIAL_SECTION_NAMES: Final = frozenset(CREDENTIAL_SECTION_OF.values())
 # Optional credentials: left out of the options when blank.
 _OPTIONAL_CREDENTIALS: Final = frozenset(
     {CONF_SCOPE, CONF_AUDIENCE, CONF_LOGIN_HEADER_NAME, CONF_LOGIN_HEADER_VALUE}
@@ -361,26 +362,6 @@ def _credential_fields(auth_type: str) -> list[str]:
     ]
 
 
-def _credentials_flat(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Return a credentials form's values with the sections' fields at the top."""
-    names = {name for sections in CREDENTIAL_SECTIONS.values() for name in sections}
-    flat = {key: value for key, value in user_input.items() if key not in names}
-    for name in names:
-        flat |= user_input.get(name) or {}
-    return flat
-
-
-def _credentials_nested(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Return flat values shaped like a credentials form (sections nested)."""
-    nested: dict[str, Any] = {}
-    for key, value in values.items():
-        if (name := CREDENTIAL_SECTION_OF.get(key)) is not None:
-            nested.setdefault(name, {})[key] = value
-        else:
-            nested[key] = value
-    return nested
-
-
 def _reauth_schema(auth_type: str) -> vol.Schema:
     """Return the fields reauthentication asks for again."""
     return vol.Schema(
@@ -392,19 +373,23 @@ def _reauth_schema(auth_type: str) -> vol.Schema:
     )
 
 
-def _flatten(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Return a settings form's values with the sections' fields at the top."""
-    flat = {key: value for key, value in user_input.items() if key not in SECTIONS}
-    for name in SECTIONS:
+def _flatten(
+    user_input: Mapping[str, Any], sections: Collection[str] = SECTIONS
+) -> dict[str, Any]:
+    """Return a form's values with its sections' fields at the top."""
+    flat = {key: value for key, value in user_input.items() if key not in sections}
+    for name in sections:
         flat |= user_input.get(name) or {}
     return flat
 
 
-def _nest(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Return flat values shaped like the settings form (sections nested)."""
-    nested: dict[str, Any] = {name: {} for name in SECTIONS}
+def _nest(
+    values: Mapping[str, Any], section_of: Mapping[str, str] = SECTION_OF
+) -> dict[str, Any]:
+    """Return flat values shaped like a form (its sections' fields nested)."""
+    nested: dict[str, Any] = {name: {} for name in section_of.values()}
     for key, value in values.items():
-        if (name := SECTION_OF.get(key)) is not None:
+        if (name := section_of.get(key)) is not None:
             nested[name][key] = value
         else:
             nested[key] = value
@@ -669,7 +654,7 @@ class _SettingsFlow(ConfigEntryBaseFlow):
             suggested[CONF_TEST_REQUEST] = True
         if user_input is not None:
             self._carried_test = False
-            flat = _credentials_flat(user_input)
+            flat = _flatten(user_input, CREDENTIAL_SECTION_NAMES)
             credentials = _credential_options(
                 _credential_fields(auth_type), flat, self._secrets(flat)
             )
@@ -694,7 +679,7 @@ class _SettingsFlow(ConfigEntryBaseFlow):
             step_id="credentials",
             data_schema=self.add_suggested_values_to_schema(
                 _credentials_schema(auth_type, expanded),
-                _credentials_nested(suggested),
+                _nest(suggested, CREDENTIAL_SECTION_OF),
             ),
             errors=errors,
             description_placeholders={
