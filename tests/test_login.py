@@ -523,6 +523,9 @@ _HOSTILE = [
     b"Set-Cookie: " + b"; ".join(b"k%d=v" % n for n in range(500)) + b"\r\n",
     b"Set-Cookie: x=y; Expires=Thu, 99 Foo 99999 99:99:99 GMT; Max-Age=1e999\r\n",
     b"Set-Cookie: \r\n",
+    b"Set-Cookie: bad=\xff\xfe\xc3\x28; Path=/\r\n",
+    b"Set-Cookie: ctl=a\x01b\x7f; Path=/\r\n",
+    b'Set-Cookie: quoted="a\\"b\\\\"; Path=/\r\n',
     b"Set-Cookie: sid=good-SECRET; Path=/\r\n",
 ]
 # aiohttp's HTTP parser refuses a NUL in a header on the newest leg, not on the
