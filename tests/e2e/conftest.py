@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import importlib.util
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
@@ -39,9 +39,21 @@ from .harness import (
     prepare_config_dir,
 )
 
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
+
 E2E_DIR = Path(__file__).parent
 REQUIRED_ENV = "SCENE_HTTP_REQUEST_E2E"
 CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 PHACC_PLUGINS = ("homeassistant", "pytest_homeassistant_custom_component")
 
 # A minimal configuration: no default_config, nothing that needs extra packages.
@@ -314,6 +326,25 @@ async def echo() -> AsyncIterator[EchoServer]:
         yield server
     finally:
         await server.stop()
+
+
+# --- a browser: Debian's Chromium, headless -----------------------------------------
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """Launch Debian's Chromium through Playwright (never `playwright install`)."""
+    require_e2e(browser=True)
+    from playwright.async_api import async_playwright  # noqa: PLC0415
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=60_000
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
 
 
 @pytest.fixture(scope="session")

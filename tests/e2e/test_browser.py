@@ -12,21 +12,22 @@ artifacts/screenshots/<lang>/ (git-ignored) for a person to look at.
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 import json
-from pathlib import Path
 import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import pytest_asyncio
 
-from .conftest import EchoServer, HassInstance, require_e2e
-from .harness import CUSTOM_COMPONENTS, DOMAIN, PASSWORD, USERNAME
+from .harness import DOMAIN
+from .ui import TIMEOUT_MS, Ui, exact, log_in, open_ui
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, Locator, Page
+    from pathlib import Path
+
+    from playwright.async_api import Browser, Locator
+
+    from .conftest import EchoServer, HassInstance
 
 pytestmark = [
     pytest.mark.e2e,
@@ -34,29 +35,6 @@ pytestmark = [
     pytest.mark.asyncio(loop_scope="session"),
 ]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-LOCALES = {"en": "en-US", "fr": "fr-FR"}
-# The settings step: headers, authentication type, then folded sections.
-SETTINGS_FIELDS = ["headers", "auth_type", "test_request"]
-SECTIONS = {
-    "connection": ["timeout", "verify_ssl", "max_response_size"],
-    "tls": [
-        "ca_pem",
-        "client_cert_pem",
-        "client_key_pem",
-        "client_key_password",
-        "legacy_ciphers",
-    ],
-    "proxy": ["proxy_url", "proxy_username", "proxy_password"],
-}
 # Each section is unfolded and shown in its own screenshot.
 SECTION_SHOTS = {"connection": "02c", "tls": "02d", "proxy": "02e"}
 BASIC_FIELDS = ["username", "password", "test_request"]
@@ -79,159 +57,6 @@ ADVANCED_ACTION_FIELDS = [
     "max_response_size",
     "skip_url_encoding",
 ]
-TIMEOUT_MS = 30_000
-
-# Frontend strings used to find buttons, read from the installed frontend package.
-FRONTEND_KEYS = {
-    "submit": "ui.panel.config.integrations.config_flow.submit",
-    "next": "ui.panel.config.integrations.config_flow.next",
-    "finish": "ui.panel.config.integrations.config_flow.finish",
-    "configure": "ui.panel.config.integrations.config_entry.configure",
-    "add": "ui.common.add",
-    "yaml_mode": "ui.panel.config.tools.tabs.actions.yaml_mode",
-    "perform": "ui.panel.config.tools.tabs.actions.call_service",
-    "response": "ui.panel.config.tools.tabs.actions.response",
-}
-
-
-def frontend_strings(lang: str) -> dict[str, str]:
-    """Return FRONTEND_KEYS -> text in lang, from hass_frontend's translation files."""
-    import hass_frontend  # noqa: PLC0415
-
-    root = Path(hass_frontend.where()) / "static" / "translations"
-    pattern = re.compile(rf"^{lang}-[0-9a-f]+\.json$")
-    flat: dict[str, str] = {}
-    for folder in (root, root / "config"):
-        for path in folder.iterdir():
-            if pattern.match(path.name):
-                flat.update(json.loads(path.read_text(encoding="utf-8")))
-    return {name: flat[key] for name, key in FRONTEND_KEYS.items()}
-
-
-def integration_strings(lang: str) -> dict[str, Any]:
-    """Return this integration's translations for lang."""
-    path = CUSTOM_COMPONENTS / DOMAIN / "translations" / f"{lang}.json"
-    return dict(json.loads(path.read_text(encoding="utf-8")))
-
-
-def exact(text: str) -> re.Pattern[str]:
-    """Match a button's whole accessible name."""
-    return re.compile(rf"^\s*{re.escape(text)}\s*$")
-
-
-@dataclass
-class Ui:
-    """One browser page plus what the checks need."""
-
-    page: Page
-    lang: str
-    shots: Path
-    frontend: dict[str, str]
-    strings: dict[str, Any]
-    seen: list[str]
-
-    async def shot(self, name: str) -> None:
-        """Save a screenshot of the page as artifacts/screenshots/<lang>/<name>.png."""
-        await self.page.wait_for_timeout(400)  # let ripples and transitions settle
-        path = self.shots / f"{name}.png"
-        await self.page.screenshot(path=path)
-        self.seen.append(str(path))
-
-    async def shot_bottom(self, scope: Locator, name: str) -> None:
-        """Scroll the last field of a long form into view, then take a screenshot."""
-        last = scope.locator("ha-selector").filter(visible=True).last
-        await last.scroll_into_view_if_needed()
-        await self.shot(name)
-
-    async def expect_texts(self, scope: Locator, texts: list[str]) -> None:
-        """Wait until every text shows inside scope (shadow roots are pierced)."""
-        for text in texts:
-            # A required field's label ends in "*".
-            label = re.compile(rf"^\s*{re.escape(text)}\s*\*?\s*$")
-            await scope.get_by_text(label).first.wait_for(timeout=TIMEOUT_MS)
-
-    def step_texts(self, section: str, step: str, fields: list[str]) -> list[str]:
-        """Return the translated title and field labels of a flow step."""
-        step_strings: Mapping[str, Any] = self.strings[section]["step"][step]
-        texts = [step_strings["title"]] if "title" in step_strings else []
-        labels = step_strings.get("data", {})
-        texts += [labels[field] for field in fields if field in labels]
-        return texts
-
-    def section_texts(self, flow: str, step: str, name: str) -> list[str]:
-        """Return the translated name and field labels of a settings section."""
-        texts = self.strings[flow]["step"][step]["sections"][name]
-        return [texts["name"], *(texts["data"][field] for field in SECTIONS[name])]
-
-    def auth_label(self, auth_type: str) -> str:
-        """Return the translated name of an authentication type."""
-        return str(self.strings["selector"]["auth_type"]["options"][auth_type])
-
-    async def choose_auth(self, dialog: Locator, auth_type: str) -> None:
-        """Pick an authentication type in the settings step's dropdown."""
-        await dialog.locator("ha-selector-select ha-picker-field").first.click()
-        label = self.auth_label(auth_type)
-        await dialog.locator("ha-dropdown-item", has_text=label).first.click()
-        await dialog.locator(
-            "ha-selector-select ha-picker-field", has_text=label
-        ).first.wait_for(timeout=TIMEOUT_MS)
-
-    async def check_settings_step(self, dialog: Locator, flow: str, step: str) -> None:
-        """The settings step shows its fields and the folded sections' names."""
-        texts = self.step_texts(flow, step, SETTINGS_FIELDS[:2])
-        sections = self.strings[flow]["step"][step]["sections"]
-        await self.expect_texts(
-            dialog, texts + [sections[name]["name"] for name in SECTIONS]
-        )
-        # Folded: each section's panel is closed, its fields hidden.
-        for name in SECTIONS:
-            panel = self.panel(dialog, flow, step, name)
-            assert await panel.evaluate("element => element.expanded") is False
-            assert not await panel.locator("ha-selector").first.is_visible()
-
-    def panel(self, dialog: Locator, flow: str, step: str, name: str) -> Locator:
-        """Return the expansion panel of a settings section (they come in order)."""
-        del flow, step  # the same panels in the config and options flows
-        index = list(SECTIONS).index(name)
-        return (
-            dialog.locator("ha-form-expandable")
-            .nth(index)
-            .locator("ha-expansion-panel")
-        )
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    """Launch Debian's Chromium through Playwright (never `playwright install`)."""
-    require_e2e(browser=True)
-    from playwright.async_api import async_playwright  # noqa: PLC0415
-
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, timeout=60_000
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
-
-
-async def set_user_language(hass: HassInstance, lang: str) -> None:
-    """Store the UI language in the user's profile, as Profile > Language does."""
-    async with hass.client.websocket() as ws:
-        await ws.command(
-            "frontend/set_user_data", key="language", value={"language": lang}
-        )
-
-
-async def log_in(ui: Ui, base_url: str) -> None:
-    """Log in on the real login page."""
-    page = ui.page
-    await page.goto(f"{base_url}/")
-    await page.locator('input[name="username"]').fill(USERNAME)
-    await page.locator('input[name="password"]').fill(PASSWORD)
-    await page.locator('input[name="password"]').press("Enter")
-    await page.locator("ha-sidebar").wait_for(timeout=TIMEOUT_MS)
 
 
 async def add_profile(ui: Ui, base_url: str, name: str, profile_url: str) -> None:
@@ -418,23 +243,7 @@ async def test_profile_and_action_in_the_ui(
 ) -> None:
     """Create a profile in the UI, run the action in Developer tools, see the answer."""
     shots = artifacts_dir / "screenshots" / lang
-    shots.mkdir(parents=True, exist_ok=True)
-    for old in shots.glob("*.png"):
-        old.unlink()
-    await set_user_language(hass, lang)
-    context = await browser.new_context(
-        locale=LOCALES[lang], viewport={"width": 1280, "height": 1000}
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        ui = Ui(
-            page=await context.new_page(),
-            lang=lang,
-            shots=shots,
-            frontend=frontend_strings(lang),
-            strings=integration_strings(lang),
-            seen=[],
-        )
+    async with open_ui(hass, browser, lang, shots) as ui:
         name = f"Browser {lang}"
         await log_in(ui, hass.base_url)
         await add_profile(ui, hass.base_url, name, f"{echo.url}/{lang}/")
@@ -465,8 +274,6 @@ async def test_profile_and_action_in_the_ui(
         assert "status: 200" in shown
         assert f"profile: {name}" in shown
         assert len(ui.seen) == 15 + len(SECTION_SHOTS)
-    finally:
-        await context.close()
 
 
 async def test_no_errors_logged_by_the_integration(hass: HassInstance) -> None:

@@ -21,17 +21,7 @@ import pytest
 
 from .conftest import BASE_CONFIGURATION, EchoServer, HassInstance, require_e2e
 from .harness import DOMAIN, config_entries_store, create_profile, stored_profile
-from .test_browser import (
-    LOCALES,
-    TIMEOUT_MS,
-    Ui,
-    browser,  # noqa: F401 - the module's Chromium fixture
-    exact,
-    frontend_strings,
-    integration_strings,
-    log_in,
-    set_user_language,
-)
+from .ui import TIMEOUT_MS, Ui, exact, integration_strings, log_in, open_ui
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Locator
@@ -319,15 +309,12 @@ async def test_saved_request_in_the_ui(
     *,
     hass: HassInstance,
     echo: EchoServer,
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     artifacts_dir: Path,
     certificate: tuple[str, str, str],
 ) -> None:
     """Add, try and save a saved request; its device; the certificate repair."""
     shots = artifacts_dir / "screenshots" / lang
-    shots.mkdir(parents=True, exist_ok=True)
-    for old in shots.glob("saved-*.png"):
-        old.unlink()
     profile = f"Saved {lang}"
     created: dict[str, Any] = await create_profile(
         hass.client,
@@ -336,20 +323,7 @@ async def test_saved_request_in_the_ui(
         settings={"auth_type": "none", "verify_ssl": True, "test_request": False},
     )
     entry_id = created["result"]["entry_id"]
-    await set_user_language(hass, lang)
-    context = await browser.new_context(
-        locale=LOCALES[lang], viewport={"width": 1280, "height": 1000}
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        ui = Ui(
-            page=await context.new_page(),
-            lang=lang,
-            shots=shots,
-            frontend=frontend_strings(lang),
-            strings=integration_strings(lang),
-            seen=[],
-        )
+    async with open_ui(hass, browser, lang, shots, old_shots="saved-*.png") as ui:
         await log_in(ui, hass.base_url)
         echo.drain()
         dialog = await open_request_form(ui, hass.base_url, profile)
@@ -360,8 +334,6 @@ async def test_saved_request_in_the_ui(
         await check_certificate_repair(ui, hass, certificate[2])
         await check_value_sensor(ui, hass, device_id)
         assert len(ui.seen) == 12
-    finally:
-        await context.close()
 
 
 async def test_no_errors_logged_by_the_integration(hass: HassInstance) -> None:

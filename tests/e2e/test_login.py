@@ -22,24 +22,12 @@ import pytest_asyncio
 
 from .conftest import BASE_CONFIGURATION, HassInstance, require_e2e
 from .harness import DOMAIN, complete_settings, flow_step, form_input, start_flow
-from .test_browser import (
-    LOCALES,
-    TIMEOUT_MS,
-    Ui,
-    browser,
-    exact,
-    frontend_strings,
-    integration_strings,
-    log_in,
-    set_user_language,
-)
+from .ui import TIMEOUT_MS, Ui, exact, log_in, open_ui
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Locator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
-
-__all__ = ["browser"]  # the fixture, shared with test_browser.py
 
 PASSWORD = "e2e-SECRET-password"
 SEND_EVENT = "scene_http_request_e2e_login_send"
@@ -342,23 +330,7 @@ async def test_login_credentials_step_in_the_ui(
 ) -> None:
     """The credentials step of a login profile: labels, rows editor, saved."""
     shots = artifacts_dir / "screenshots" / f"login-{lang}"
-    shots.mkdir(parents=True, exist_ok=True)
-    for old in shots.glob("*.png"):
-        old.unlink()
-    await set_user_language(hass, lang)
-    context = await browser.new_context(
-        locale=LOCALES[lang], viewport={"width": 1280, "height": 1100}
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        ui = Ui(
-            page=await context.new_page(),
-            lang=lang,
-            shots=shots,
-            frontend=frontend_strings(lang),
-            strings=integration_strings(lang),
-            seen=[],
-        )
+    async with open_ui(hass, browser, lang, shots, height=1100) as ui:
         text = ui.frontend
         name = f"Login {lang}"
         await log_in(ui, hass.base_url)
@@ -376,8 +348,6 @@ async def test_login_credentials_step_in_the_ui(
         entry = next(e for e in await hass.client.entries() if e["title"] == name)
         assert entry["state"] == "loaded"
         assert len(ui.seen) == 6
-    finally:
-        await context.close()
 
 
 async def test_no_errors_logged_by_the_integration(
