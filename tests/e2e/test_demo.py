@@ -162,8 +162,16 @@ async def test_demo_polled_value_sensor(hass: HassInstance) -> None:
     departures written by the earlier tests comes from a poll.
     """
     csv_path = hass.config_dir / "www" / "departures.csv"
-    departures = csv_path.read_text(encoding="utf-8").count(",left_home")
-    assert departures >= 3  # Alice (script), Alice (button), Bob (send by name)
+
+    async def written() -> int:
+        # The File notifier writes the line after the automation's other steps.
+        text = await asyncio.to_thread(csv_path.read_text, encoding="utf-8")
+        count = text.count(",left_home")
+        return count if count >= 3 else 0
+
+    # Alice (script), Alice (button), Bob (send by name)
+    departures = await _wait_for(written)
+    assert departures >= 3
 
     async def counted() -> dict[str, Any] | None:
         state = await hass.client.get(f"/api/states/{DEMO_VALUE_SENSOR}")
