@@ -626,6 +626,51 @@ async def test_unload_closes_the_session(
     assert not shared(hass).client._session.closed
 
 
+async def test_a_request_in_a_closed_session_is_cannot_connect(
+    hass: HomeAssistant, add_profile: AddProfile, site: LoginSite
+) -> None:
+    """A request that got its session before the profile closed it fails translated.
+
+    And a later call through the closed profile does not log in again.
+    """
+    _, profile = await _add(add_profile, site)
+    login_session = profile.login_session
+    assert login_session is not None
+    session = await login_session.async_session()
+    login_session.close()
+    request = client.Request(
+        method="GET",
+        url=URL(site.server.url("/api/data")),
+        headers={},
+        session=session,
+        timeout=5,
+        verify_ssl=True,
+        allow_redirects=True,
+        retries=0,
+        max_response_size=1024,
+    )
+    with pytest.raises(RequestError) as err:
+        await shared(hass).client.async_request(request)
+    assert err.value.translation_key == "cannot_connect"
+    failed = await send_error(hass, url=site.server.url("/api/data"))
+    assert failed.translation_key == "login_failed"
+    assert failed.translation_placeholders["status"] == "-"
+    assert len(site.logins) == 1
+
+
+async def test_row_that_fails_to_render_is_login_failed(
+    hass: HomeAssistant, add_profile: AddProfile, site: LoginSite
+) -> None:
+    """A login row whose template fails when rendered fails the login, translated."""
+    rows = [{"name": "pass", "value": "{{ password | no_such_filter }}"}]
+    await _add(add_profile, site, login_fields=rows)
+    err = await send_error(hass, url=site.server.url("/api/data"))
+    assert err.translation_key == "login_failed"
+    assert err.translation_placeholders["status"] == "template"
+    assert PASSWORD not in str(err)
+    assert site.logins == []
+
+
 async def test_release_closes_a_flow_profile_session(
     hass: HomeAssistant, site: LoginSite
 ) -> None:

@@ -208,7 +208,14 @@ def test_no_account_needed_when_no_row_uses_it() -> None:
             "{% for c in password %}{% break %}{% endfor %}",
             frozenset({"password"}),
         ),
-        ("{% set x = [] %}{% do x.append(username) %}{{ x }}", frozenset({"username"})),
+        (
+            "{% set x = [] %}{% do x.append(username) %}{{ x }}",
+            frozenset({"x", "username"}),
+        ),
+        # Home Assistant's own filters and tests are not known here: syntax only.
+        ("{{ password | base64_encode }}", frozenset({"password"})),
+        ("{{ username | md5 }}{{ 1 is is_number }}", frozenset({"username"})),
+        ("{{ password | no_such_filter }}", frozenset({"password"})),
         ("{{ password ", None),
         ("{% if %}", None),
         ("{{" * 5000 + "x" + "}}" * 5000, None),
@@ -217,3 +224,19 @@ def test_no_account_needed_when_no_row_uses_it() -> None:
 def test_template_variables(text: str, variables: frozenset[str] | None) -> None:
     """A template's variables, with HA's syntax; None if it does not parse."""
     assert template_variables(text) == variables
+
+
+def test_rows_with_home_assistant_filters_are_accepted() -> None:
+    """A row using a filter of Home Assistant's own (not Jinja's) is kept.
+
+    The password it reads is then required.
+    """
+    rows = [{"name": "pass", "value": "{{ password | base64_encode }}"}]
+    profile = profile_from_entry("e", "t", _BASE, _LOGIN | {"login_fields": rows})
+    assert profile.login is not None
+    assert profile.login.fields == (("pass", "{{ password | base64_encode }}"),)
+    with pytest.raises(InvalidProfileError) as err:
+        profile_from_entry(
+            "e", "t", _BASE, _LOGIN | {"login_fields": rows, "password": ""}
+        )
+    assert err.value.errors == {"password": "password_required"}

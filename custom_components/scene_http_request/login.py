@@ -27,7 +27,7 @@ from homeassistant.exceptions import TemplateError
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
 from homeassistant.helpers.template import Template
 import jinja2
-from jinja2 import meta
+from jinja2 import nodes
 from yarl import URL
 
 from .client import HttpClient, Request, RequestError, Response, Session
@@ -70,11 +70,19 @@ class LoginSettings:
 
 
 def template_variables(text: str) -> frozenset[str] | None:
-    """Return the variables a template text reads, or None if it does not parse."""
+    """Return the names a template text reads, or None if it does not parse.
+
+    Its own names (loop and set variables) count too: this tells whether it
+    reads the username or the password. Filters and tests are not looked up
+    (Home Assistant adds its own), so the syntax alone is checked.
+    """
     try:
-        return frozenset(meta.find_undeclared_variables(_SYNTAX.parse(text)))
+        tree = _SYNTAX.parse(text)
     except jinja2.TemplateSyntaxError, RecursionError:
         return None
+    return frozenset(
+        name.name for name in tree.find_all(nodes.Name) if name.ctx == "load"
+    )
 
 
 def _compile(hass: HomeAssistant, text: str) -> Template:
