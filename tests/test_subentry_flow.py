@@ -18,6 +18,7 @@ from custom_components.scene_http_request.client import RequestError
 from custom_components.scene_http_request.const import SUBENTRY_REQUEST
 
 from .helpers import AddProfile, profile_entry, request_data, subentry
+from .login_site import LoginSite
 from .server import RecordingServer
 
 TRANSLATIONS = Path(__file__).parents[1] / (
@@ -358,3 +359,35 @@ async def test_try_it_failures(
         result = await submit(hass, form["flow_id"], try_it=True)
     assert result["errors"] == {"base": error}
     assert_translated(result["errors"])
+
+
+async def test_try_it_through_a_login_profile_masks_the_session(
+    hass: HomeAssistant, add_profile: AddProfile, site: LoginSite
+) -> None:
+    """Try it logs in like the action; the answer shows no cookie or token of it."""
+
+    @site.server.route("/api/echo")
+    async def echo(request: web.Request) -> web.Response:
+        return web.Response(
+            text=f"{request.headers.get('Cookie')} {request.headers.get('X-Token')}"
+        )
+
+    entry = await add_profile(
+        "Router",
+        site.server.url("/api/"),
+        **site.profile(
+            login_header_name="X-Token",
+            login_header_value="tok-{{ headers['Set-Cookie'] | length }}-SECRET",
+        ),
+    )
+    form = await start(hass, entry)
+    result = await submit(hass, form["flow_id"], url="echo", try_it=True)
+    assert result["errors"] == {}
+    shown = result["description_placeholders"]["try_result"]
+    assert shown.startswith("**HTTP 200 OK** · ")
+    assert len(site.logins) == 1
+    sent = site.server.last.headers
+    assert sent["Cookie"].startswith("sid=sid-SECRET-")
+    assert sent["X-Token"].endswith("-SECRET")
+    assert "SECRET" not in shown
+    assert "***" in shown
