@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 import pytest
 
 from custom_components.scene_http_request.profile import Profile, profile_from_entry
@@ -15,7 +16,7 @@ from custom_components.scene_http_request.saved_request import (
 )
 from custom_components.scene_http_request.services import SEND_SCHEMA
 
-from .helpers import request_data
+from .helpers import AddProfile, request_data, subentry
 
 BASE = "https://x.com/"
 
@@ -134,3 +135,53 @@ async def test_body_content_type_order(
         assert dict(request.headers) == call_headers
     else:
         assert request.headers["Content-Type"] == expected
+
+
+async def test_a_saved_request_without_templates_is_built_at_setup(
+    hass: HomeAssistant, add_profile: AddProfile
+) -> None:
+    """A plain send of it is the request built at setup; anything else builds anew.
+
+    A templated saved request, a call that gives a field, and a copy of the saved
+    request (a flow's) are built on each call; a plain one once, for every caller.
+    """
+    entry = await add_profile(
+        "P",
+        BASE,
+        subentry(
+            request_data("Static", "a", params=[{"name": "q", "value": "1"}]), "s1"
+        ),
+        subentry(request_data("Templated", "b/{{ 1 + 1 }}"), "s2"),
+        timeout=4,
+    )
+    profile: Profile = entry.runtime_data
+    static, templated = profile.requests["static"], profile.requests["templated"]
+    assert set(profile.built) == {"s1"}
+    built = prepare(hass, {}, static)
+    assert built is profile.built["s1"][1]
+    assert prepare(hass, {"request": "Static", "variables": {"x": 1}}, static) is built
+    assert str(built.request.url) == f"{BASE}a?q=1"
+    assert (built.request.timeout, built.profile) == (4.0, profile)
+    given = prepare(hass, {"timeout": 9.0}, static)
+    assert given is not built
+    assert (given.request.timeout, given.request.url) == (9.0, built.request.url)
+    copy = saved_request_from_data(hass, entry.entry_id, "s1", request_data("S", "c"))
+    assert str(prepare(hass, {}, copy).request.url) == f"{BASE}c"
+    first, second = prepare(hass, {}, templated), prepare(hass, {}, templated)
+    assert first is not second
+    assert str(first.request.url) == f"{BASE}b/2"
+
+
+async def test_a_saved_request_that_cannot_be_built_fails_on_each_call(
+    hass: HomeAssistant, add_profile: AddProfile
+) -> None:
+    """Stored outside its profile's base URL, it is not built; calls are refused."""
+    entry = await add_profile(
+        "P", BASE, subentry(request_data("Away", "https://y.com/a"), "s1")
+    )
+    profile: Profile = entry.runtime_data
+    assert profile.built == {}
+    for _ in range(2):
+        with pytest.raises(ServiceValidationError) as raised:
+            prepare(hass, {}, profile.requests["away"])
+        assert raised.value.translation_key == "url_outside_profile"

@@ -221,6 +221,25 @@ async def test_reconfigure(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     assert stored.data["url"] == "renamed"
 
 
+async def test_try_it_in_reconfigure_sends_the_form_not_the_stored_request(
+    hass: HomeAssistant, entry: MockConfigEntry, server: RecordingServer
+) -> None:
+    """The stored request is built at setup; Try it sends what the form holds."""
+    await hass.services.async_call(
+        "scene_http_request", "send", {"request": "other"}, blocking=True
+    )
+    assert server.last.path == "/other"
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_REQUEST),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": "sub-other"},
+    )
+    result = await submit(
+        hass, result["flow_id"], name="other", url="echo", try_it=True
+    )
+    assert result["errors"] == {}
+    assert server.last.path == "/echo"
+
+
 async def test_reconfigure_name_taken(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:

@@ -30,6 +30,7 @@ from .profile import (
     profile_from_entry,
 )
 from .repairs import async_watch_certificates
+from .request import build_saved_requests
 from .runtime import shared
 from .saved_request import parse_saved_requests
 from .services import async_setup_services
@@ -71,6 +72,7 @@ async def async_setup_entry(
             translation_key="invalid_profile",
             translation_placeholders={"field": str(err)},
         ) from None
+    build_saved_requests(hass, profile)
     entry.runtime_data = profile
     entry.async_on_unload(partial(async_release, profile))
     index = shared(hass).index

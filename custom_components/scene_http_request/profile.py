@@ -86,6 +86,7 @@ from .validation import (
 )
 
 if TYPE_CHECKING:
+    from .request import Prepared
     from .saved_request import SavedRequest
 
 _CT: Final = "content-type"
@@ -175,6 +176,11 @@ class Profile:
     secrets: tuple[str, ...] = ()
     # The saved requests, by key (saved_request.request_key).
     requests: Mapping[str, SavedRequest] = field(default_factory=dict)
+    # Filled once at setup (request.build_saved_requests): each saved request
+    # without a template, by subentry ID, with the request it always stands for.
+    built: dict[str, tuple[SavedRequest, Prepared]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
     # Derived from the fields above.
     scoped_headers: tuple[tuple[str, str], ...] = field(init=False, compare=False)
     digest_auth: tuple[str, str] | None = field(init=False, compare=False)

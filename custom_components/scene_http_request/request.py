@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
+import contextlib
 from typing import Any, Final, NamedTuple
 from urllib.parse import urlencode
 import uuid
@@ -24,6 +25,7 @@ from homeassistant.const import (
     CONF_VERIFY_SSL,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import service
 from homeassistant.helpers.json import json_bytes
 from yarl import URL
@@ -106,10 +108,7 @@ def find_saved_request(
     profiles have one of that name.
     """
     if entry_id:
-        entry: SceneHttpRequestConfigEntry = service.async_get_config_entry(
-            hass, DOMAIN, entry_id
-        )
-        requests = entry.runtime_data.requests
+        requests = _loaded_profile(hass, entry_id).requests
         if (saved := requests.get(name) or requests.get(request_key(name))) is None:
             raise validation_error("unknown_request", request=name)
         return saved
@@ -121,6 +120,21 @@ def find_saved_request(
         profiles = ", ".join(sorted(title for title, _ in found))
         raise validation_error("ambiguous_request", request=name, profiles=profiles)
     return found[0][1]
+
+
+def build_saved_requests(hass: HomeAssistant, profile: Profile) -> None:
+    """Build, once at setup, each saved request of profile that has no template.
+
+    Sent with no field besides its name (a button press, a poll, a plain action
+    call), such a request is the same every time: prepare returns the one built
+    here. One that can't be built is left out; each call then raises its error.
+    """
+    for saved in profile.requests.values():
+        if saved.templates:
+            continue
+        with contextlib.suppress(HomeAssistantError):
+            built = prepare(hass, _NOTHING, saved, profile=profile)
+            profile.built[saved.subentry_id] = (saved, built)
 
 
 def prepare(
@@ -136,10 +150,17 @@ def prepare(
     names: a profile being set up in a flow has none loaded yet. Raises a
     translated error for a call that can't be sent.
     """
+    chosen_profile: Profile | str | None = profile
     if saved is None:
         fields, saved_headers = _NOTHING, _NOTHING
-        entry_id = call.get(ATTR_CONFIG_ENTRY_ID)
+        chosen_profile = profile or call.get(ATTR_CONFIG_ENTRY_ID)
     else:
+        if profile is None:
+            chosen_profile = _loaded_profile(hass, saved.entry_id)
+            built = chosen_profile.built.get(saved.subentry_id)
+            # The loaded saved request itself (a flow's Try it has its own copy).
+            if built is not None and built[0] is saved and _names_only(call):
+                return built[1]
         fields, saved_headers = render_call(saved, call.get(ATTR_VARIABLES) or {})
         call = {
             key: value
@@ -148,9 +169,8 @@ def prepare(
         }
         if any(field in call for field in BODY_FIELDS):
             fields = {k: v for k, v in fields.items() if k not in BODY_FIELDS}
-        entry_id = saved.entry_id
     raw_url = call[ATTR_URL] if ATTR_URL in call else fields[ATTR_URL]
-    url, profile = _target(hass, raw_url, call, profile or entry_id)
+    url, profile = _target(hass, raw_url, call, chosen_profile)
     # The precedence rule: each source replaces what the one before it set.
     chosen = {**DEFAULTS, **(profile.defaults if profile else {}), **fields, **call}
     if params := _merged(fields.get(ATTR_PARAMS), call.get(ATTR_PARAMS)):
@@ -181,6 +201,21 @@ def prepare(
         retries=chosen[ATTR_RETRIES],
     )
     return Prepared(request, profile, chosen[ATTR_FAIL_ON_HTTP_ERROR], save_to)
+
+
+def _names_only(call: Mapping[str, Any]) -> bool:
+    """Return whether a call gives nothing but what finds a saved request."""
+    return all(
+        value is None or key in _SAVED_REQUEST_KEYS for key, value in call.items()
+    )
+
+
+def _loaded_profile(hass: HomeAssistant, entry_id: str) -> Profile:
+    """Return the loaded profile of entry_id, or raise the translated error."""
+    entry: SceneHttpRequestConfigEntry = service.async_get_config_entry(
+        hass, DOMAIN, entry_id
+    )
+    return entry.runtime_data
 
 
 def _merged(
@@ -234,10 +269,7 @@ def _target(
     """
     profile = chosen if isinstance(chosen, Profile) else None
     if isinstance(chosen, str) and chosen:
-        entry: SceneHttpRequestConfigEntry = service.async_get_config_entry(
-            hass, DOMAIN, chosen
-        )
-        profile = entry.runtime_data
+        profile = _loaded_profile(hass, chosen)
     try:
         url = resolve_url(
             raw_url,
