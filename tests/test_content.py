@@ -18,6 +18,7 @@ from custom_components.scene_http_request.content import (
     decode_content,
     parse_content_type,
     safe_text,
+    template_variables,
 )
 
 
@@ -264,3 +265,34 @@ def test_ascii_bodies_decode_in_their_charset(
     body = expected.encode(charset or "utf-8")
     assert body.isascii()
     assert decode_content(body, "text/plain", charset) == (expected, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "variables"),
+    [
+        ("plain", frozenset()),
+        ("{{ password }}", frozenset({"password"})),
+        (
+            "{{ username | urlencode }}:{{ password }}",
+            frozenset({"username", "password"}),
+        ),
+        (
+            "{% for c in password %}{% break %}{% endfor %}",
+            frozenset({"password"}),
+        ),
+        (
+            "{% set x = [] %}{% do x.append(username) %}{{ x }}",
+            frozenset({"x", "username"}),
+        ),
+        # Home Assistant's own filters and tests are not known here: syntax only.
+        ("{{ password | base64_encode }}", frozenset({"password"})),
+        ("{{ username | md5 }}{{ 1 is is_number }}", frozenset({"username"})),
+        ("{{ password | no_such_filter }}", frozenset({"password"})),
+        ("{{ password ", None),
+        ("{% if %}", None),
+        ("{{" * 5000 + "x" + "}}" * 5000, None),
+    ],
+)
+def test_template_variables(text: str, variables: frozenset[str] | None) -> None:
+    """A template's variables, with HA's syntax; None if it does not parse."""
+    assert template_variables(text) == variables

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from yarl import URL
 
-from custom_components.scene_http_request.login import template_variables
 from custom_components.scene_http_request.profile import (
     InvalidProfileError,
     profile_from_entry,
@@ -193,37 +192,6 @@ def test_no_account_needed_when_no_row_uses_it() -> None:
     profile = profile_from_entry("e", "t", _BASE, options)
     assert profile.login is not None
     assert profile.login.username == profile.login.password == ""
-
-
-@pytest.mark.parametrize(
-    ("text", "variables"),
-    [
-        ("plain", frozenset()),
-        ("{{ password }}", frozenset({"password"})),
-        (
-            "{{ username | urlencode }}:{{ password }}",
-            frozenset({"username", "password"}),
-        ),
-        (
-            "{% for c in password %}{% break %}{% endfor %}",
-            frozenset({"password"}),
-        ),
-        (
-            "{% set x = [] %}{% do x.append(username) %}{{ x }}",
-            frozenset({"x", "username"}),
-        ),
-        # Home Assistant's own filters and tests are not known here: syntax only.
-        ("{{ password | base64_encode }}", frozenset({"password"})),
-        ("{{ username | md5 }}{{ 1 is is_number }}", frozenset({"username"})),
-        ("{{ password | no_such_filter }}", frozenset({"password"})),
-        ("{{ password ", None),
-        ("{% if %}", None),
-        ("{{" * 5000 + "x" + "}}" * 5000, None),
-    ],
-)
-def test_template_variables(text: str, variables: frozenset[str] | None) -> None:
-    """A template's variables, with HA's syntax; None if it does not parse."""
-    assert template_variables(text) == variables
 
 
 def test_rows_with_home_assistant_filters_are_accepted() -> None:

@@ -76,3 +76,24 @@ def test_parsed(hass: HomeAssistant) -> None:
     assert parse(hass).sensor is None
     moment = parse(hass, value_template="{{ value }}", device_class="timestamp")
     assert not moment.sensor.numeric
+
+
+@pytest.mark.parametrize(
+    ("template", "reads"),
+    [
+        ("{{ value_json.t }}", False),
+        ("{{ status }} {{ value }}", False),
+        ("{{ headers['X-Unit'] }}", True),
+        ("{% for name in headers %}{{ name }}{% endfor %}", True),
+        ("{{ value_json.get('headers') }}", False),
+        ("{{ broken", True),
+    ],
+)
+def test_headers_are_read_for_a_template_that_reads_them(
+    hass: HomeAssistant, template: str, *, reads: bool
+) -> None:
+    """A value template that never names `headers` is given none (less work).
+
+    One that does not parse may read them: it fails when rendered anyway.
+    """
+    assert parse(hass, value_template=template).sensor.reads_headers is reads

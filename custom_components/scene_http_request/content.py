@@ -24,10 +24,18 @@ from urllib.parse import quote, quote_plus
 from aiohttp import hdrs
 from homeassistant.core import HomeAssistant
 from homeassistant.util.json import json_loads
+import jinja2
+from jinja2 import nodes
 from multidict import MultiMapping
 
 from .client import Response
 from .const import MAX_REASON_LENGTH
+
+# The syntax of Home Assistant's templates: Jinja with these two extensions (the
+# others add filters and globals, which a parse does not look up).
+_SYNTAX = jinja2.Environment(  # noqa: S701 - parsed only, never rendered
+    extensions=["jinja2.ext.loopcontrols", "jinja2.ext.do"]
+)
 
 CONTENT_BASE64 = "base64"
 # JSON nested deeper comes back as text. orjson parses 1024 levels but writes 254
@@ -348,6 +356,23 @@ def masked_preview(
     return mask(content_preview(body, content_type, limit + longest), forms)[:limit]
 
 
+def template_variables(text: str) -> frozenset[str] | None:
+    """Return the names a template text reads, or None if it does not parse.
+
+    Its own names (loop and set variables) count too: this tells whether it may
+    read a variable (the password of a login row, the headers of a response).
+    Filters and tests are not looked up (Home Assistant adds its own), so the
+    syntax alone is checked.
+    """
+    try:
+        tree = _SYNTAX.parse(text)
+    except jinja2.TemplateSyntaxError, RecursionError:
+        return None
+    return frozenset(
+        name.name for name in tree.find_all(nodes.Name) if name.ctx == "load"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ResponseValues:
     """What a value template sees of one response."""
@@ -368,10 +393,13 @@ class ResponseValues:
 
 
 async def async_response_values(
-    hass: HomeAssistant, response: Response
+    hass: HomeAssistant, response: Response, *, with_headers: bool = True
 ) -> ResponseValues:
-    """Return a response's values; a big body is decoded in the executor."""
-    headers = await async_response_headers(response.headers)
+    """Return a response's values; a big body is decoded in the executor.
+
+    Without with_headers (a template that does not read them), headers is empty.
+    """
+    headers = await async_response_headers(response.headers) if with_headers else {}
     content_type = response.headers.get(hdrs.CONTENT_TYPE)
     if len(response.body) > JSON_INLINE_LIMIT:
         return await hass.async_add_executor_job(

@@ -26,8 +26,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import TemplateError
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
 from homeassistant.helpers.template import Template
-import jinja2
-from jinja2 import nodes
 from yarl import URL
 
 from .client import HttpClient, Request, RequestError, Response, Session
@@ -43,12 +41,6 @@ _FORM = "application/x-www-form-urlencoded"
 _REFUSALS = frozenset({HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN})
 # The login's answer is read up to this size (its header template reads it).
 MAX_LOGIN_RESPONSE = 1024 * 1024
-
-# The syntax of Home Assistant's templates: Jinja with these two extensions (the
-# others add filters and globals, which a parse does not look up).
-_SYNTAX = jinja2.Environment(  # noqa: S701 - parsed only, never rendered
-    extensions=["jinja2.ext.loopcontrols", "jinja2.ext.do"]
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,22 +59,6 @@ class LoginSettings:
     # from the answer (value, value_json, headers).
     header_name: str = ""
     header_value: str = ""
-
-
-def template_variables(text: str) -> frozenset[str] | None:
-    """Return the names a template text reads, or None if it does not parse.
-
-    Its own names (loop and set variables) count too: this tells whether it
-    reads the username or the password. Filters and tests are not looked up
-    (Home Assistant adds its own), so the syntax alone is checked.
-    """
-    try:
-        tree = _SYNTAX.parse(text)
-    except jinja2.TemplateSyntaxError, RecursionError:
-        return None
-    return frozenset(
-        name.name for name in tree.find_all(nodes.Name) if name.ctx == "load"
-    )
 
 
 def _compile(hass: HomeAssistant, text: str) -> Template:

@@ -65,7 +65,8 @@ from .const import (
     MAX_TIMEOUT,
     MIN_TIMEOUT,
 )
-from .login import MAX_LOGIN_RESPONSE, LoginSession, LoginSettings, template_variables
+from .content import template_variables
+from .login import MAX_LOGIN_RESPONSE, LoginSession, LoginSettings
 from .oauth import ClientCredentials, OAuthSettings
 from .transport import SslContexts, TlsSettings, build_contexts
 from .url import (

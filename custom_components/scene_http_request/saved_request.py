@@ -70,6 +70,7 @@ from .const import (
     MIN_TIMEOUT,
     SUBENTRY_REQUEST,
 )
+from .content import template_variables
 from .profile import InvalidProfileError, SceneHttpRequestConfigEntry, stored_number
 from .url import UrlError, in_scope, resolve_url
 from .validation import is_allowed_header, is_header_value, validation_error
@@ -98,6 +99,8 @@ class ValueSensor:
     """
 
     template: Template = field(repr=False)
+    # Whether the template may read the response headers (only then are they read).
+    reads_headers: bool = True
     json_attributes: tuple[str, ...] = ()
     unit: str | None = None
     device_class: SensorDeviceClass | None = None
@@ -201,8 +204,10 @@ def _stored_sensor(hass: HomeAssistant, data: Mapping[str, Any]) -> ValueSensor 
     template = Template(text, hass)
     with suppress(TemplateError):
         template.ensure_valid()
+    names = template_variables(text)
     sensor = ValueSensor(
         template=template,
+        reads_headers=names is None or "headers" in names,
         json_attributes=tuple(attributes),
         unit=unit or None,
         device_class=_stored_enum(data, CONF_DEVICE_CLASS, SensorDeviceClass),

@@ -312,7 +312,9 @@ class Sender:
         failed = prepared.fail_on_http_error and response.status >= 400  # noqa: PLR2004
         if saved is None or saved.sensor is None or failed:
             return SendOutcome.answered(response)
-        values = await async_response_values(self._hass, response)
+        values = await async_response_values(
+            self._hass, response, with_headers=saved.sensor.reads_headers
+        )
         return SendOutcome.answered(response, values)
 
 

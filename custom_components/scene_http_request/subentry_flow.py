@@ -428,9 +428,10 @@ class SavedRequestFlow(ConfigSubentryFlow):
         if saved.sensor is None:
             return try_result(response, secret_forms(secrets)), {}
         try:
-            value, _ = render_value(
-                saved.sensor, await async_response_values(self.hass, response)
+            values = await async_response_values(
+                self.hass, response, with_headers=saved.sensor.reads_headers
             )
+            value, _ = render_value(saved.sensor, values)
         except ValueTemplateError:
             errors = {"base": "value_template_error"}
             return try_result(response, secret_forms(secrets)), errors
