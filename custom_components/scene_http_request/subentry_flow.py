@@ -309,7 +309,8 @@ def try_result(response: Response, forms: list[str], value: str | None = None) -
         forms,
     )
     status = mask(status_line(response.status, response.reason), forms)
-    lines = [f"**{status}** · {response.elapsed:.3f} s"]
+    # Whole milliseconds: no decimal mark, which differs between languages.
+    lines = [f"**{status}** · {round(response.elapsed * 1000)} ms"]
     if preview:
         # An indented code block: the content can't close it nor format itself.
         lines += ["", *("    " + line for line in preview.splitlines())]
