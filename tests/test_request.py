@@ -158,17 +158,19 @@ async def test_a_saved_request_without_templates_is_built_at_setup(
     static, templated = profile.requests["static"], profile.requests["templated"]
     assert set(profile.built) == {"s1"}
     built = prepare(hass, {}, static)
-    assert built is profile.built["s1"][1]
-    assert prepare(hass, {"request": "Static", "variables": {"x": 1}}, static) is built
+    assert built.request is profile.built["s1"].request
+    again = prepare(hass, {"request": "Static", "variables": {"x": 1}}, static)
+    assert again == built
+    assert again.request is built.request
     assert str(built.request.url) == f"{BASE}a?q=1"
     assert (built.request.timeout, built.profile) == (4.0, profile)
     given = prepare(hass, {"timeout": 9.0}, static)
-    assert given is not built
+    assert given.request is not built.request
     assert (given.request.timeout, given.request.url) == (9.0, built.request.url)
     copy = saved_request_from_data(hass, entry.entry_id, "s1", request_data("S", "c"))
     assert str(prepare(hass, {}, copy).request.url) == f"{BASE}c"
     first, second = prepare(hass, {}, templated), prepare(hass, {}, templated)
-    assert first is not second
+    assert first.request is not second.request
     assert str(first.request.url) == f"{BASE}b/2"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
@@ -87,7 +87,6 @@ from .validation import (
 )
 
 if TYPE_CHECKING:
-    from .request import Prepared
     from .saved_request import SavedRequest
 
 _CT: Final = "content-type"
@@ -140,6 +139,14 @@ class InvalidProfileError(ValueError):
         self.errors: dict[str, str] = dict(errors) if errors else {field: key}
 
 
+class BuiltRequest(NamedTuple):
+    """A saved request without templates, and the request it always stands for."""
+
+    saved: SavedRequest
+    request: Request
+    fail_on_http_error: bool
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Profile:
     """A profile's defaults, parsed once when its config entry is set up.
@@ -177,9 +184,8 @@ class Profile:
     secrets: tuple[str, ...] = ()
     # The saved requests, by key (saved_request.request_key).
     requests: Mapping[str, SavedRequest] = field(default_factory=dict)
-    # Filled once at setup (request.build_saved_requests): each saved request
-    # without a template, by subentry ID, with the request it always stands for.
-    built: dict[str, tuple[SavedRequest, Prepared]] = field(
+    # Filled once at setup (request.build_saved_requests), by subentry ID.
+    built: dict[str, BuiltRequest] = field(
         default_factory=dict, compare=False, repr=False
     )
     # Derived from the fields above.

@@ -62,7 +62,7 @@ from .const import (
     PART_VALUE,
 )
 from .files import FileBody, MultipartBody, Part
-from .profile import Profile, SceneHttpRequestConfigEntry
+from .profile import BuiltRequest, Profile, SceneHttpRequestConfigEntry
 from .runtime import shared
 from .saved_request import SavedRequest, render_call, request_key
 from .url import UrlError, host_for_messages, resolve_url
@@ -134,7 +134,9 @@ def build_saved_requests(hass: HomeAssistant, profile: Profile) -> None:
             continue
         with contextlib.suppress(HomeAssistantError):
             built = prepare(hass, _NOTHING, saved, profile=profile)
-            profile.built[saved.subentry_id] = (saved, built)
+            profile.built[saved.subentry_id] = BuiltRequest(
+                saved, built.request, built.fail_on_http_error
+            )
 
 
 def prepare(
@@ -159,8 +161,10 @@ def prepare(
             chosen_profile = _loaded_profile(hass, saved.entry_id)
             built = chosen_profile.built.get(saved.subentry_id)
             # The loaded saved request itself (a flow's Try it has its own copy).
-            if built is not None and built[0] is saved and _names_only(call):
-                return built[1]
+            if built is not None and built.saved is saved and _names_only(call):
+                return Prepared(
+                    built.request, chosen_profile, built.fail_on_http_error, None
+                )
         fields, saved_headers = render_call(saved, call.get(ATTR_VARIABLES) or {})
         call = {
             key: value
